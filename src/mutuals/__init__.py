@@ -1,0 +1,1 @@
+"""Mutuals: evidence and governance for public services run by their own staff."""

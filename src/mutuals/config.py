@@ -1,0 +1,145 @@
+"""Every setting Mutuals reads from the environment, declared once.
+
+Each setting has a type, a default and help text. ``settings.py`` reads them
+through :func:`load`, the README's settings table is generated from
+:data:`SETTINGS`, and a test fails when a setting is undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value Mutuals cannot use."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean: use true or false")
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+
+
+def _str(name: str, raw: str) -> str:
+    return raw
+
+
+def _list(name: str, raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str, str], Any]
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "MUTUALS_DATA_DIR",
+        _str,
+        "./var",
+        "Folder for the embedded database, the generated secret key and other local files.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        _str,
+        None,
+        "Database to use, as a URL (sqlite:///path or postgres://user@host:port/name). "
+        "Defaults to an SQLite file mutuals.sqlite3 in MUTUALS_DATA_DIR.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        _str,
+        None,
+        "Django's signing key. When unset, one is generated on first run and kept in "
+        "MUTUALS_DATA_DIR/secret_key; set it explicitly in production.",
+    ),
+    Setting(
+        "DEBUG",
+        _bool,
+        False,
+        "Show detailed error pages and allow the demo accounts. Off unless running the demo.",
+    ),
+    Setting(
+        "ALLOWED_HOSTS",
+        _list,
+        ["127.0.0.1", "localhost"],
+        "Comma-separated host names the web server answers to.",
+    ),
+    Setting("PORT", _int, 8000, "Port for the demo web server (make demo)."),
+    Setting(
+        "DEMO_SCALE",
+        _str,
+        "small",
+        "Size of the synthetic world make demo generates: small (about 150 comparators) "
+        "or national (about 5,000).",
+    ),
+    Setting(
+        "DEMO_SEED",
+        _int,
+        2011,
+        "Random seed for the synthetic demo world; the same seed gives the same world.",
+    ),
+)
+
+
+def documented_names() -> list[str]:
+    return [setting.name for setting in SETTINGS]
+
+
+def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read every declared setting from ``environ`` (default ``os.environ``)."""
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
+        values[setting.name] = setting.default if raw is None else setting.parse(setting.name, raw)
+    data_dir = Path(values["MUTUALS_DATA_DIR"]).resolve()
+    values["MUTUALS_DATA_DIR"] = data_dir
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{data_dir / 'mutuals.sqlite3'}"
+    if not values["SECRET_KEY"]:
+        values["SECRET_KEY"] = _kept_secret_key(data_dir)
+    return values
+
+
+def _kept_secret_key(data_dir: Path) -> str:
+    """Generate a secret key on first run and keep it, so sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def settings_table_markdown() -> str:
+    """The README's table of settings, generated from :data:`SETTINGS`."""
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for setting in SETTINGS:
+        default = setting.default
+        if isinstance(default, list):
+            default = ",".join(default)
+        shown = "(see text)" if default is None else f"`{default}`"
+        rows.append(f"| `{setting.name}` | {shown} | {setting.help} |")
+    return "\n".join(rows)

@@ -1,0 +1,37 @@
+"""Named errors raised by the engine.
+
+Every error carries a message a person can act on. The web, API and CLI
+render these in one place each; the engine never prints.
+"""
+
+
+class EngineError(ValueError):
+    """Base class for every problem the engine reports about its input."""
+
+
+class MissingColumnError(EngineError):
+    """A column the estimator needs is not in the data."""
+
+
+class NonNumericColumnError(EngineError):
+    """A column that must hold numbers holds something else."""
+
+
+class UnitNotFoundError(EngineError):
+    """A named unit (for example the treated unit) is not in the panel."""
+
+
+class EmptyCohortError(EngineError):
+    """A treatment cohort has no units in it."""
+
+
+class TooFewPeriodsError(EngineError):
+    """There are not enough periods (before or after treatment) to estimate."""
+
+
+class NonConvergenceError(EngineError):
+    """An optimiser or solver did not reach a solution."""
+
+
+class InvalidOptionError(EngineError):
+    """An option value is not one of those allowed."""

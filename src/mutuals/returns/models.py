@@ -1,0 +1,125 @@
+"""The metric catalogue and the returns providers submit against it.
+
+Observations are never overwritten: a resubmission adds a new version and
+marks it current; the earlier versions stay, so every figure ever reported can
+be traced to the submission that carried it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from mutuals.registry.models import Organisation
+
+
+class Direction(models.TextChoices):
+    HIGHER_IS_BETTER = "higher", "Higher is better"
+    LOWER_IS_BETTER = "lower", "Lower is better"
+    NEUTRAL = "neutral", "Neither"
+
+
+class Domain(models.TextChoices):
+    COST = "cost", "Cost"
+    ACTIVITY = "activity", "Activity"
+    QUALITY = "quality", "Quality"
+    EXPERIENCE = "experience", "Experience"
+    WORKFORCE = "workforce", "Workforce"
+    FINANCE = "finance", "Finance"
+    OUTCOME = "outcome", "Outcome"
+
+
+class Metric(models.Model):
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=160)
+    unit = models.CharField(max_length=40, help_text="For example '%', 'days', '£ per contact'.")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    domain = models.CharField(max_length=12, choices=Domain.choices)
+    description = models.TextField(blank=True)
+    allows_negative = models.BooleanField(
+        default=False, help_text="Whether a value below zero can be real (a surplus or deficit)."
+    )
+
+    class Meta:
+        ordering = ["domain", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+
+class Submission(models.Model):
+    """One accepted file or API call: the unit in which returns arrive."""
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Web upload"
+        API = "api", "API"
+        CLI = "cli", "Command line"
+        DEMO = "demo", "Synthetic demo data"
+
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+
+
+class PeriodKind(models.TextChoices):
+    QUARTER = "quarter", "Quarter"
+    MONTH = "month", "Month"
+    YEAR = "year", "Financial year"
+
+
+class Observation(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT)
+    period = models.CharField(max_length=8, help_text="2011-Q2, 2011-06 or 2011/12.")
+    period_start = models.DateField()
+    period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
+    value = models.FloatField()
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="observations")
+
+    class Meta:
+        ordering = ["organisation_id", "metric_id", "period_start", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "metric", "period", "version"], name="one_row_per_version"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "metric", "period"],
+                condition=models.Q(is_current=True),
+                name="one_current_version",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["metric", "organisation", "period_start"],
+                condition=models.Q(is_current=True),
+                name="current_series",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.metric_id} {self.period} v{self.version}"
+
+
+class CurrentObservationManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(is_current=True)
+
+
+class CurrentObservation(Observation):
+    """The latest version of each observation: what dashboards and evaluations read."""
+
+    objects = CurrentObservationManager()
+
+    class Meta:
+        proxy = True

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("mutuals.web.urls")),
+]
+
+handler403 = "mutuals.web.views.errors.forbidden"
+handler404 = "mutuals.web.views.errors.not_found"
+handler500 = "mutuals.web.views.errors.server_error"

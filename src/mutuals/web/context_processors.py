@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def site(request):
+    return {"service_name": "Mutuals", "debug": settings.DEBUG}
