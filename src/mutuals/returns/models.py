@@ -75,8 +75,10 @@ class PeriodKind(models.TextChoices):
 
 
 class Observation(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT)
+    # The unique constraints below index these columns; separate indexes would
+    # only slow the bulk imports down.
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, db_index=False)
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, db_index=False)
     period = models.CharField(max_length=8, help_text="2011-Q2, 2011-06 or 2011/12.")
     period_start = models.DateField()
     period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
@@ -85,7 +87,9 @@ class Observation(models.Model):
     denominator = models.FloatField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     is_current = models.BooleanField(default=True)
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="observations")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="observations", db_index=False
+    )
 
     class Meta:
         ordering = ["organisation_id", "metric_id", "period_start", "version"]
@@ -98,13 +102,6 @@ class Observation(models.Model):
                 condition=models.Q(is_current=True),
                 name="one_current_version",
             ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["metric", "organisation", "period_start"],
-                condition=models.Q(is_current=True),
-                name="current_series",
-            )
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,56 @@
+"""Read-side queries for returns: the latest current figure per metric, and counts.
+
+"Latest" reads only current versions (``is_current=True``), which the
+``current_series`` partial index on (metric, organisation, period_start) serves.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+
+from mutuals.registry.models import Organisation
+from mutuals.returns.models import Metric, Observation
+
+
+def observation_count() -> int:
+    """Every observation on record, all versions included."""
+    return Observation.objects.count()
+
+
+def latest_returns(organisation: Organisation) -> list[Observation]:
+    """For each metric the organisation reports, its latest current observation.
+
+    Each observation carries ``versions``: how many versions of that period's
+    figure have been submitted, the current one included.
+    """
+    latest = (
+        Observation.objects.filter(
+            metric=OuterRef("pk"), organisation=organisation, is_current=True
+        )
+        .order_by("-period_start")
+        .values("pk")[:1]
+    )
+    latest_ids = [
+        pk
+        for pk in Metric.objects.annotate(latest=Subquery(latest)).values_list(
+            "latest", flat=True
+        )
+        if pk is not None
+    ]
+    versions = (
+        Observation.objects.filter(
+            organisation=OuterRef("organisation"),
+            metric=OuterRef("metric"),
+            period=OuterRef("period"),
+        )
+        .order_by()
+        .values("organisation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        Observation.objects.filter(pk__in=latest_ids)
+        .select_related("metric")
+        .annotate(versions=Subquery(versions, output_field=IntegerField()))
+        .order_by("metric__domain", "metric__name")
+    )

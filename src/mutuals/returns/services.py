@@ -1,0 +1,139 @@
+"""Importing and exporting returns: the one path the CLI, web upload and API share."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from mutuals.errors import ImportRejected, Problem
+from mutuals.registry.models import Organisation
+from mutuals.returns.loading import COLUMNS, load_observations
+from mutuals.returns.models import CurrentObservation, Metric
+from mutuals.returns.tables import ROW, read_table
+from mutuals.returns.validation import Lookups, Outcome, validate
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    rows: int
+    imported: int
+    new_versions: int
+    problems: list[Problem]
+    submission_id: int | None
+    rejects_path: Path | None = None
+
+
+def lookups() -> Lookups:
+    organisations: dict[str, int] = {}
+    for pk, ods, company in Organisation.objects.values_list("pk", "ods_code", "company_number"):
+        for code in (ods, company):
+            if code:
+                organisations[code] = pk
+    metrics = {
+        code: (pk, negative)
+        for pk, code, negative in Metric.objects.values_list("pk", "code", "allows_negative")
+    }
+    return Lookups(organisations, metrics)
+
+
+def import_returns(
+    path: Path | str,
+    *,
+    skip_invalid: bool = False,
+    source: str = "cli",
+    user=None,
+    filename: str | None = None,
+) -> ImportReport:
+    """Validate a returns file and load it.
+
+    All or nothing by default: any problem raises :class:`ImportRejected`
+    listing every problem, and nothing is written. With ``skip_invalid`` the
+    good rows are loaded and the rejected ones written beside the file, with
+    their reasons, as ``FILE.rejects.csv``.
+    """
+    path = Path(path)
+    table = read_table(path)
+    outcome = validate(table, lookups())
+    return _load(outcome, table, path, skip_invalid, source, user, filename or path.name)
+
+
+def import_returns_table(
+    table: pl.DataFrame, *, source: str, user=None, filename: str = ""
+) -> ImportReport:
+    """The same rules for a table that arrived another way (an API call)."""
+    outcome = validate(table, lookups())
+    return _load(outcome, table, None, False, source, user, filename)
+
+
+def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -> ImportReport:
+    if outcome.problems and not skip_invalid:
+        raise ImportRejected(outcome.problems, outcome.rows)
+    if any(problem.row == 0 for problem in outcome.problems):
+        raise ImportRejected(outcome.problems, outcome.rows)
+    rejects = None
+    if outcome.problems and path is not None:
+        rejects = write_rejects(table, outcome.problems, path)
+    if outcome.valid.height == 0:
+        return ImportReport(outcome.rows, 0, 0, outcome.problems, None, rejects)
+    result = load_observations(
+        outcome.valid.select(COLUMNS), source=source, filename=filename, user=user
+    )
+    return ImportReport(
+        outcome.rows,
+        result.inserted,
+        result.new_versions,
+        outcome.problems,
+        result.submission_id,
+        rejects,
+    )
+
+
+def write_rejects(table: pl.DataFrame, problems: list[Problem], path: Path) -> Path:
+    reasons: dict[int, list[str]] = {}
+    for problem in problems:
+        reasons.setdefault(problem.row, []).append(f"{problem.column}: {problem.reason}")
+    reason_frame = pl.DataFrame(
+        {ROW: list(reasons), "reasons": ["; ".join(items) for items in reasons.values()]},
+        schema={ROW: pl.Int64, "reasons": pl.Utf8},
+    )
+    rejected = table.join(reason_frame, on=ROW, how="inner").sort(ROW)
+    target = path.with_name(path.name + ".rejects.csv")
+    rejected.rename({ROW: "row"}).write_csv(target)
+    return target
+
+
+EXPORT_COLUMNS = ("organisation", "metric", "period", "value", "numerator", "denominator")
+
+
+def export_returns(out: Path | str) -> int:
+    """Write every current observation in the import columns; returns the row count."""
+    rows = (
+        CurrentObservation.objects.order_by("organisation_id", "metric_id", "period_start")
+        .values_list(
+            "organisation__ods_code",
+            "organisation__company_number",
+            "metric__code",
+            "period",
+            "value",
+            "numerator",
+            "denominator",
+        )
+        .iterator(chunk_size=20_000)
+    )
+    count = 0
+    with open(out, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(EXPORT_COLUMNS)
+        for ods, company, metric, period, value, numerator, denominator in rows:
+            writer.writerow(
+                (ods or company, metric, period, repr(value), _blank(numerator), _blank(denominator))
+            )
+            count += 1
+    return count
+
+
+def _blank(number: float | None) -> str:
+    return "" if number is None else repr(number)

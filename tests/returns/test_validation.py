@@ -1,0 +1,102 @@
+import polars as pl
+import pytest
+
+from mutuals.returns.tables import ROW
+from mutuals.returns.validation import Lookups, validate
+
+LOOKUPS = Lookups(
+    organisations={"NQX01": 1, "07123456": 1, "RS007001": 2},
+    metrics={"sickness-absence": (10, False), "operating-margin": (11, True)},
+)
+
+
+def table(rows, columns=("organisation", "metric", "period", "value")):
+    frame = pl.DataFrame([list(row) for row in rows], schema=list(columns), orient="row")
+    return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def reasons(rows, **kwargs):
+    return [str(problem) for problem in validate(table(rows, **kwargs), LOOKUPS).problems]
+
+
+def test_clean_rows_resolve_ids_and_periods():
+    outcome = validate(
+        table([("NQX01", "sickness-absence", "2011-Q2", "4.5"),
+               ("RS007001", "operating-margin", "2011/12", "-2.5")]),
+        LOOKUPS,
+    )
+    assert outcome.problems == []
+    assert outcome.valid.select("organisation_id", "metric_id", "period", "value").rows() == [
+        (1, 10, "2011-Q2", 4.5),
+        (2, 11, "2011/12", -2.5),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (("XXXXX", "sickness-absence", "2011-Q2", "1"),
+         "row 2, column organisation: no organisation has the ODS code or Companies House "
+         "number 'XXXXX'"),
+        (("NQX01", "beds", "2011-Q2", "1"),
+         "row 2, column metric: 'beds' is not a metric code in the catalogue"),
+        (("NQX01", "sickness-absence", "2011-Q5", "1"),
+         "row 2, column period: '2011-Q5' is not a period: use a quarter (2011-Q2), a month "
+         "(2011-06) or a financial year (2011/12)"),
+        (("NQX01", "sickness-absence", "2011-Q2", "twelve"),
+         "row 2, column value: 'twelve' is not a number"),
+        (("NQX01", "sickness-absence", "2011-Q2", "nan"),
+         "row 2, column value: 'nan' is not a number"),
+        (("NQX01", "sickness-absence", "2011-Q2", "-3"),
+         "row 2, column value: -3 is negative, and this metric cannot be"),
+        (("NQX01", "sickness-absence", "2011-Q2", "=SUM(A1:A4)"),
+         "row 2, column value: '=SUM(A1:A4)' looks like a spreadsheet formula: enter the "
+         "value itself"),
+        (("@cmd", "sickness-absence", "2011-Q2", "1"),
+         "row 2, column organisation: '@cmd' looks like a spreadsheet formula: enter the "
+         "value itself"),
+        (("NQX01", "sickness-absence", "2011-Q2", ""),
+         "row 2, column value: this cell is empty"),
+    ],
+)
+def test_each_rule_names_row_column_and_reason(row, expected):
+    assert reasons([row]) == [expected]
+
+
+def test_negative_allowed_where_the_metric_allows_it():
+    assert reasons([("NQX01", "operating-margin", "2011-Q2", "-3")]) == []
+
+
+def test_duplicates_within_the_file_point_at_the_first():
+    rows = [("NQX01", "sickness-absence", "2011-Q2", "1")] * 2
+    rows.append(("07123456", "sickness-absence", "2011-q2", "1"))  # same org, same quarter
+    assert reasons(rows) == [
+        "row 3, column period: repeats row 2 (same organisation, metric and period)",
+        "row 4, column period: repeats row 2 (same organisation, metric and period)",
+    ]
+
+
+def test_numerator_and_denominator_are_checked_when_present():
+    rows = [("NQX01", "sickness-absence", "2011-Q2", "5", "-1", "0")]
+    columns = ("organisation", "metric", "period", "value", "numerator", "denominator")
+    assert reasons(rows, columns=columns) == [
+        "row 2, column numerator: -1 is negative: a count cannot be",
+        "row 2, column denominator: 0 is not above zero: a denominator must be",
+    ]
+
+
+def test_missing_required_column_is_reported_once_for_the_file():
+    outcome = validate(table([("NQX01", "x", "1")], columns=("organisation", "metric", "value")),
+                       LOOKUPS)
+    assert [str(problem) for problem in outcome.problems] == [
+        "column period: this required column is missing"
+    ]
+
+
+def test_every_problem_in_a_row_is_listed():
+    problems = reasons([("XXXXX", "beds", "soon", "lots")])
+    assert len(problems) == 4
+    assert [p.split(":")[0] for p in problems] == [
+        "row 2, column organisation", "row 2, column metric", "row 2, column period",
+        "row 2, column value",
+    ]
