@@ -116,3 +116,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+AUTHENTICATION_BACKENDS = ["mutuals.accounts.backends.AccountBackend"]
+LOGIN_URL = "/admin/login/"

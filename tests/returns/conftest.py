@@ -26,16 +26,26 @@ def catalogue(db):
     )
     metrics = {
         "sickness-absence": Metric.objects.create(
-            code="sickness-absence", name="Sickness absence", unit="%",
-            direction=Direction.LOWER_IS_BETTER, domain=Domain.WORKFORCE,
+            code="sickness-absence",
+            name="Sickness absence",
+            unit="%",
+            direction=Direction.LOWER_IS_BETTER,
+            domain=Domain.WORKFORCE,
         ),
         "patient-experience": Metric.objects.create(
-            code="patient-experience", name="Patients positive", unit="%",
-            direction=Direction.HIGHER_IS_BETTER, domain=Domain.EXPERIENCE,
+            code="patient-experience",
+            name="Patients positive",
+            unit="%",
+            direction=Direction.HIGHER_IS_BETTER,
+            domain=Domain.EXPERIENCE,
         ),
         "operating-margin": Metric.objects.create(
-            code="operating-margin", name="Operating margin", unit="%",
-            direction=Direction.HIGHER_IS_BETTER, domain=Domain.FINANCE, allows_negative=True,
+            code="operating-margin",
+            name="Operating margin",
+            unit="%",
+            direction=Direction.HIGHER_IS_BETTER,
+            domain=Domain.FINANCE,
+            allows_negative=True,
         ),
     }
     return {"health": health, "care": care, **metrics}

@@ -90,8 +90,10 @@ def test_every_problem_is_listed_not_only_the_first(catalogue, tmp_path):
 
 
 def test_resubmission_adds_a_version_and_keeps_the_first(catalogue, tmp_path):
-    first = [("NQX01", "sickness-absence", "2011-Q2", "4.0"),
-             ("NQX01", "sickness-absence", "2011-Q3", "3.0")]
+    first = [
+        ("NQX01", "sickness-absence", "2011-Q2", "4.0"),
+        ("NQX01", "sickness-absence", "2011-Q3", "3.0"),
+    ]
     import_returns(write_csv(tmp_path / "a.csv", first))
     report = import_returns(
         write_csv(tmp_path / "b.csv", [("07123456", "sickness-absence", "2011-Q2", "3.5")])
@@ -115,7 +117,9 @@ def test_numerator_and_denominator_are_kept(catalogue, tmp_path):
     import_returns(write_csv(tmp_path / "n.csv", rows, header))
     observation = Observation.objects.get()
     assert (observation.period_kind, observation.numerator, observation.denominator) == (
-        "month", 40.0, 50.0,
+        "month",
+        40.0,
+        50.0,
     )
 
 
@@ -129,11 +133,13 @@ def test_export_round_trips_through_import(catalogue, tmp_path):
     out = tmp_path / "out.csv"
     assert export_returns(out) == 3
 
-    before = sorted(CurrentObservation.objects.values_list("organisation", "metric", "period",
-                                                          "value"))
+    before = sorted(
+        CurrentObservation.objects.values_list("organisation", "metric", "period", "value")
+    )
     report = import_returns(out)
-    after = sorted(CurrentObservation.objects.values_list("organisation", "metric", "period",
-                                                         "value"))
+    after = sorted(
+        CurrentObservation.objects.values_list("organisation", "metric", "period", "value")
+    )
     assert report.imported == 3 and report.problems == []
     assert after == before
 

@@ -21,8 +21,12 @@ def reasons(rows, **kwargs):
 
 def test_clean_rows_resolve_ids_and_periods():
     outcome = validate(
-        table([("NQX01", "sickness-absence", "2011-Q2", "4.5"),
-               ("RS007001", "operating-margin", "2011/12", "-2.5")]),
+        table(
+            [
+                ("NQX01", "sickness-absence", "2011-Q2", "4.5"),
+                ("RS007001", "operating-margin", "2011/12", "-2.5"),
+            ]
+        ),
         LOOKUPS,
     )
     assert outcome.problems == []
@@ -35,28 +39,43 @@ def test_clean_rows_resolve_ids_and_periods():
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        (("XXXXX", "sickness-absence", "2011-Q2", "1"),
-         "row 2, column organisation: no organisation has the ODS code or Companies House "
-         "number 'XXXXX'"),
-        (("NQX01", "beds", "2011-Q2", "1"),
-         "row 2, column metric: 'beds' is not a metric code in the catalogue"),
-        (("NQX01", "sickness-absence", "2011-Q5", "1"),
-         "row 2, column period: '2011-Q5' is not a period: use a quarter (2011-Q2), a month "
-         "(2011-06) or a financial year (2011/12)"),
-        (("NQX01", "sickness-absence", "2011-Q2", "twelve"),
-         "row 2, column value: 'twelve' is not a number"),
-        (("NQX01", "sickness-absence", "2011-Q2", "nan"),
-         "row 2, column value: 'nan' is not a number"),
-        (("NQX01", "sickness-absence", "2011-Q2", "-3"),
-         "row 2, column value: -3 is negative, and this metric cannot be"),
-        (("NQX01", "sickness-absence", "2011-Q2", "=SUM(A1:A4)"),
-         "row 2, column value: '=SUM(A1:A4)' looks like a spreadsheet formula: enter the "
-         "value itself"),
-        (("@cmd", "sickness-absence", "2011-Q2", "1"),
-         "row 2, column organisation: '@cmd' looks like a spreadsheet formula: enter the "
-         "value itself"),
-        (("NQX01", "sickness-absence", "2011-Q2", ""),
-         "row 2, column value: this cell is empty"),
+        (
+            ("XXXXX", "sickness-absence", "2011-Q2", "1"),
+            "row 2, column organisation: no organisation has the ODS code or Companies House "
+            "number 'XXXXX'",
+        ),
+        (
+            ("NQX01", "beds", "2011-Q2", "1"),
+            "row 2, column metric: 'beds' is not a metric code in the catalogue",
+        ),
+        (
+            ("NQX01", "sickness-absence", "2011-Q5", "1"),
+            "row 2, column period: '2011-Q5' is not a period: use a quarter (2011-Q2), a month "
+            "(2011-06) or a financial year (2011/12)",
+        ),
+        (
+            ("NQX01", "sickness-absence", "2011-Q2", "twelve"),
+            "row 2, column value: 'twelve' is not a number",
+        ),
+        (
+            ("NQX01", "sickness-absence", "2011-Q2", "nan"),
+            "row 2, column value: 'nan' is not a number",
+        ),
+        (
+            ("NQX01", "sickness-absence", "2011-Q2", "-3"),
+            "row 2, column value: -3 is negative, and this metric cannot be",
+        ),
+        (
+            ("NQX01", "sickness-absence", "2011-Q2", "=SUM(A1:A4)"),
+            "row 2, column value: '=SUM(A1:A4)' looks like a spreadsheet formula: enter the "
+            "value itself",
+        ),
+        (
+            ("@cmd", "sickness-absence", "2011-Q2", "1"),
+            "row 2, column organisation: '@cmd' looks like a spreadsheet formula: enter the "
+            "value itself",
+        ),
+        (("NQX01", "sickness-absence", "2011-Q2", ""), "row 2, column value: this cell is empty"),
     ],
 )
 def test_each_rule_names_row_column_and_reason(row, expected):
@@ -86,8 +105,9 @@ def test_numerator_and_denominator_are_checked_when_present():
 
 
 def test_missing_required_column_is_reported_once_for_the_file():
-    outcome = validate(table([("NQX01", "x", "1")], columns=("organisation", "metric", "value")),
-                       LOOKUPS)
+    outcome = validate(
+        table([("NQX01", "x", "1")], columns=("organisation", "metric", "value")), LOOKUPS
+    )
     assert [str(problem) for problem in outcome.problems] == [
         "column period: this required column is missing"
     ]
@@ -97,6 +117,8 @@ def test_every_problem_in_a_row_is_listed():
     problems = reasons([("XXXXX", "beds", "soon", "lots")])
     assert len(problems) == 4
     assert [p.split(":")[0] for p in problems] == [
-        "row 2, column organisation", "row 2, column metric", "row 2, column period",
+        "row 2, column organisation",
+        "row 2, column metric",
+        "row 2, column period",
         "row 2, column value",
     ]

@@ -35,28 +35,38 @@ class Contract(models.Model):
     start_date = models.DateField()
     end_date = models.DateField()
     annual_value = models.DecimalField(
-        "annual value (£)", max_digits=14, decimal_places=2,
+        "annual value (£)",
+        max_digits=14,
+        decimal_places=2,
         validators=[MinValueValidator(0)],
     )
     status = models.CharField(max_length=12, choices=ContractStatus.choices, db_index=True)
     savings_requirement_pct = models.DecimalField(
         "savings required beyond the counterfactual (% a year)",
-        max_digits=5, decimal_places=2, null=True, blank=True,
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Real-terms saving required over and above what the in-house service "
         "would have achieved. Empty when the contract requires none.",
     )
     extra_benefits = models.TextField(
-        "extra benefits (social value)", blank=True,
+        "extra benefits (social value)",
+        blank=True,
         help_text="Social value the provider is contracted to deliver, if any.",
     )
     social_value_weight_pct = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True,
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Weight given to social value when the contract was awarded.",
     )
     continuity_plan = models.TextField(
-        "continuity and exit plan", blank=True,
+        "continuity and exit plan",
+        blank=True,
         help_text="How services continue if the provider fails or the contract ends.",
     )
     evaluation_plan = models.TextField(blank=True)
@@ -90,6 +100,9 @@ class Baseline(models.Model):
     price_year = models.PositiveSmallIntegerField(
         help_text="Financial year the costs are priced in, given by its first calendar year."
     )
+
+    def __str__(self) -> str:
+        return f"Baseline of {self.contract_id} ({self.price_year} prices)"
 
     @property
     def unit_cost(self):

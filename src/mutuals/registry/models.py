@@ -60,18 +60,30 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=20, choices=OrganisationKind.choices, db_index=True)
     legal_form = models.CharField(max_length=40, choices=LegalForm.choices)
     ods_code = models.CharField(
-        "NHS ODS code", max_length=5, unique=True, null=True, blank=True,
+        "NHS ODS code",
+        max_length=5,
+        unique=True,
+        null=True,
+        blank=True,
         validators=[validate_ods_code],
     )
     company_number = models.CharField(
-        "Companies House number", max_length=8, unique=True, null=True, blank=True,
+        "Companies House number",
+        max_length=8,
+        unique=True,
+        null=True,
+        blank=True,
         validators=[validate_company_number],
     )
     charity_number = models.CharField(
         max_length=10, unique=True, null=True, blank=True, validators=[validate_charity_number]
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="spin_outs",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="spin_outs",
         help_text="The public body the organisation left, or belongs to.",
     )
     spinout_date = models.DateField("spin-out date", null=True, blank=True)
@@ -148,3 +160,6 @@ class ProgrammeMembership(models.Model):
                 fields=["programme", "organisation"], name="one_membership_per_programme"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} in {self.programme_id} ({self.role})"

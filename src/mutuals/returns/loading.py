@@ -137,8 +137,7 @@ def _copy_postgres(frame: pl.DataFrame) -> None:
     buffer.seek(0)
     with connection.cursor() as cursor:
         copy_sql = (
-            f"COPY {table} ({','.join(_INSERT_COLUMNS)}) FROM STDIN "
-            "WITH (FORMAT csv, NULL '')"
+            f"COPY {table} ({','.join(_INSERT_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '')"
         )
         with cursor.cursor.copy(copy_sql) as copy:
             while block := buffer.read(1 << 20):

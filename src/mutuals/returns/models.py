@@ -67,6 +67,9 @@ class Submission(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"Submission {self.pk} ({self.get_source_display()}, {self.row_count} rows)"
+
 
 class PeriodKind(models.TextChoices):
     QUARTER = "quarter", "Quarter"

@@ -32,9 +32,7 @@ def latest_returns(organisation: Organisation) -> list[Observation]:
     )
     latest_ids = [
         pk
-        for pk in Metric.objects.annotate(latest=Subquery(latest)).values_list(
-            "latest", flat=True
-        )
+        for pk in Metric.objects.annotate(latest=Subquery(latest)).values_list("latest", flat=True)
         if pk is not None
     ]
     versions = (

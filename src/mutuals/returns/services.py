@@ -129,7 +129,14 @@ def export_returns(out: Path | str) -> int:
         writer.writerow(EXPORT_COLUMNS)
         for ods, company, metric, period, value, numerator, denominator in rows:
             writer.writerow(
-                (ods or company, metric, period, repr(value), _blank(numerator), _blank(denominator))
+                (
+                    ods or company,
+                    metric,
+                    period,
+                    repr(value),
+                    _blank(numerator),
+                    _blank(denominator),
+                )
             )
             count += 1
     return count

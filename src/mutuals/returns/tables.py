@@ -35,9 +35,7 @@ def read_table(path: Path | str) -> pl.DataFrame:
 
 def _read_csv(path: Path) -> pl.DataFrame:
     try:
-        frame = pl.read_csv(
-            path, infer_schema=False, encoding="utf8-lossy"
-        )
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except pl.exceptions.NoDataError:
         raise FileUnreadable(f"{path.name} is empty: it needs a header row and data") from None
     except pl.exceptions.ComputeError as error:

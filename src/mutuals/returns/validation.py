@@ -192,7 +192,9 @@ def _problems(table: pl.DataFrame, checks) -> list[Problem]:
             ),
         )
     )
-    found: list[Problem] = [Problem(row, "period", reason) for row, reason in duplicates.iter_rows()]
+    found: list[Problem] = [
+        Problem(row, "period", reason) for row, reason in duplicates.iter_rows()
+    ]
     reported: set[tuple[int, str]] = set()
     for column, failing, reason in checks:
         hits = table.filter(failing.fill_null(False)).select(ROW, reason.alias("reason"))

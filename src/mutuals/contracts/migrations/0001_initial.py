@@ -6,69 +6,223 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
-        ('returns', '0001_initial'),
+        ("registry", "0001_initial"),
+        ("returns", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=40, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField()),
-                ('annual_value', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='annual value (£)')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('ended', 'Ended'), ('terminated', 'Terminated early')], db_index=True, max_length=12)),
-                ('savings_requirement_pct', models.DecimalField(blank=True, decimal_places=2, help_text='Real-terms saving required over and above what the in-house service would have achieved. Empty when the contract requires none.', max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='savings required beyond the counterfactual (% a year)')),
-                ('extra_benefits', models.TextField(blank=True, help_text='Social value the provider is contracted to deliver, if any.', verbose_name='extra benefits (social value)')),
-                ('social_value_weight_pct', models.DecimalField(blank=True, decimal_places=2, help_text='Weight given to social value when the contract was awarded.', max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('continuity_plan', models.TextField(blank=True, help_text='How services continue if the provider fails or the contract ends.', verbose_name='continuity and exit plan')),
-                ('evaluation_plan', models.TextField(blank=True)),
-                ('commissioners', models.ManyToManyField(related_name='contracts_commissioned', to='registry.organisation')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts_held', to='registry.organisation')),
-                ('services', models.ManyToManyField(blank=True, related_name='contracts', to='registry.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=40, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField()),
+                (
+                    "annual_value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="annual value (£)",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("active", "Active"),
+                            ("ended", "Ended"),
+                            ("terminated", "Terminated early"),
+                        ],
+                        db_index=True,
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "savings_requirement_pct",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Real-terms saving required over and above what the in-house service would have achieved. Empty when the contract requires none.",
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="savings required beyond the counterfactual (% a year)",
+                    ),
+                ),
+                (
+                    "extra_benefits",
+                    models.TextField(
+                        blank=True,
+                        help_text="Social value the provider is contracted to deliver, if any.",
+                        verbose_name="extra benefits (social value)",
+                    ),
+                ),
+                (
+                    "social_value_weight_pct",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Weight given to social value when the contract was awarded.",
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "continuity_plan",
+                    models.TextField(
+                        blank=True,
+                        help_text="How services continue if the provider fails or the contract ends.",
+                        verbose_name="continuity and exit plan",
+                    ),
+                ),
+                ("evaluation_plan", models.TextField(blank=True)),
+                (
+                    "commissioners",
+                    models.ManyToManyField(
+                        related_name="contracts_commissioned", to="registry.organisation"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contracts_held",
+                        to="registry.organisation",
+                    ),
+                ),
+                (
+                    "services",
+                    models.ManyToManyField(
+                        blank=True, related_name="contracts", to="registry.service"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['reference'],
+                "ordering": ["reference"],
             },
         ),
         migrations.CreateModel(
-            name='Baseline',
+            name="Baseline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annual_cost', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='annual cost (£)')),
-                ('annual_activity', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('activity_unit', models.CharField(help_text="For example 'contacts'.", max_length=60)),
-                ('quality_value', models.FloatField(blank=True, null=True)),
-                ('price_year', models.PositiveSmallIntegerField(help_text='Financial year the costs are priced in, given by its first calendar year.')),
-                ('quality_metric', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='returns.metric')),
-                ('contract', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='baseline', to='contracts.contract')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "annual_cost",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="annual cost (£)"
+                    ),
+                ),
+                ("annual_activity", models.DecimalField(decimal_places=2, max_digits=14)),
+                (
+                    "activity_unit",
+                    models.CharField(help_text="For example 'contacts'.", max_length=60),
+                ),
+                ("quality_value", models.FloatField(blank=True, null=True)),
+                (
+                    "price_year",
+                    models.PositiveSmallIntegerField(
+                        help_text="Financial year the costs are priced in, given by its first calendar year."
+                    ),
+                ),
+                (
+                    "quality_metric",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="returns.metric",
+                    ),
+                ),
+                (
+                    "contract",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="baseline",
+                        to="contracts.contract",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Objective',
+            name="Objective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=300)),
-                ('direction', models.CharField(choices=[('increase', 'Increase to at least'), ('decrease', 'Reduce to at most'), ('maintain', 'Maintain at')], max_length=10)),
-                ('target', models.FloatField(blank=True, null=True)),
-                ('deadline', models.DateField(blank=True, null=True)),
-                ('measurement', models.TextField(blank=True, help_text='How and from what data achievement will be measured.')),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objectives', to='contracts.contract')),
-                ('metric', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='returns.metric')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.CharField(max_length=300)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("increase", "Increase to at least"),
+                            ("decrease", "Reduce to at most"),
+                            ("maintain", "Maintain at"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("target", models.FloatField(blank=True, null=True)),
+                ("deadline", models.DateField(blank=True, null=True)),
+                (
+                    "measurement",
+                    models.TextField(
+                        blank=True, help_text="How and from what data achievement will be measured."
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="objectives",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "metric",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="returns.metric",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['contract', 'deadline', 'id'],
+                "ordering": ["contract", "deadline", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='ends_after_start'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))),
+                name="ends_after_start",
+            ),
         ),
     ]

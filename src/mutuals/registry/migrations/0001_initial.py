@@ -6,81 +6,240 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('right_to_request', 'Right to Request'), ('social_work_practices', 'Social work practices'), ('integrated_care', 'Integrated care mutuals'), ('user_defined', 'Other programme')], max_length=30)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("right_to_request", "Right to Request"),
+                            ("social_work_practices", "Social work practices"),
+                            ("integrated_care", "Integrated care mutuals"),
+                            ("user_defined", "Other programme"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('commissioner', 'Commissioner'), ('provider', 'Spin-out provider'), ('comparator', 'In-house comparator')], db_index=True, max_length=20)),
-                ('legal_form', models.CharField(choices=[('cic_guarantee', 'Community interest company limited by guarantee'), ('cic_shares', 'Community interest company limited by shares'), ('community_benefit_society', 'Community benefit society'), ('cooperative', 'Co-operative society'), ('company', 'Private company'), ('charity', 'Charitable incorporated organisation'), ('nhs_trust', 'NHS trust'), ('nhs_commissioner', 'NHS commissioner (PCT, CCG or ICB)'), ('council', 'Local authority'), ('in_house_unit', 'In-house unit of a public body')], max_length=40)),
-                ('ods_code', models.CharField(blank=True, max_length=5, null=True, unique=True, validators=[mutuals.registry.identifiers.validate_ods_code], verbose_name='NHS ODS code')),
-                ('company_number', models.CharField(blank=True, max_length=8, null=True, unique=True, validators=[mutuals.registry.identifiers.validate_company_number], verbose_name='Companies House number')),
-                ('charity_number', models.CharField(blank=True, max_length=10, null=True, unique=True, validators=[mutuals.registry.identifiers.validate_charity_number])),
-                ('spinout_date', models.DateField(blank=True, null=True, verbose_name='spin-out date')),
-                ('exit_date', models.DateField(blank=True, help_text='When the organisation stopped delivering the services.', null=True)),
-                ('staff_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('region', models.CharField(choices=[('north_east', 'North East'), ('north_west', 'North West'), ('yorkshire', 'Yorkshire and the Humber'), ('east_midlands', 'East Midlands'), ('west_midlands', 'West Midlands'), ('east', 'East of England'), ('london', 'London'), ('south_east', 'South East'), ('south_west', 'South West')], db_index=True, max_length=20)),
-                ('parent', models.ForeignKey(blank=True, help_text='The public body the organisation left, or belongs to.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='spin_outs', to='registry.organisation')),
-                ('services', models.ManyToManyField(blank=True, related_name='organisations', to='registry.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("commissioner", "Commissioner"),
+                            ("provider", "Spin-out provider"),
+                            ("comparator", "In-house comparator"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "legal_form",
+                    models.CharField(
+                        choices=[
+                            ("cic_guarantee", "Community interest company limited by guarantee"),
+                            ("cic_shares", "Community interest company limited by shares"),
+                            ("community_benefit_society", "Community benefit society"),
+                            ("cooperative", "Co-operative society"),
+                            ("company", "Private company"),
+                            ("charity", "Charitable incorporated organisation"),
+                            ("nhs_trust", "NHS trust"),
+                            ("nhs_commissioner", "NHS commissioner (PCT, CCG or ICB)"),
+                            ("council", "Local authority"),
+                            ("in_house_unit", "In-house unit of a public body"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "ods_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=5,
+                        null=True,
+                        unique=True,
+                        validators=[mutuals.registry.identifiers.validate_ods_code],
+                        verbose_name="NHS ODS code",
+                    ),
+                ),
+                (
+                    "company_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=8,
+                        null=True,
+                        unique=True,
+                        validators=[mutuals.registry.identifiers.validate_company_number],
+                        verbose_name="Companies House number",
+                    ),
+                ),
+                (
+                    "charity_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=10,
+                        null=True,
+                        unique=True,
+                        validators=[mutuals.registry.identifiers.validate_charity_number],
+                    ),
+                ),
+                (
+                    "spinout_date",
+                    models.DateField(blank=True, null=True, verbose_name="spin-out date"),
+                ),
+                (
+                    "exit_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the organisation stopped delivering the services.",
+                        null=True,
+                    ),
+                ),
+                ("staff_count", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "region",
+                    models.CharField(
+                        choices=[
+                            ("north_east", "North East"),
+                            ("north_west", "North West"),
+                            ("yorkshire", "Yorkshire and the Humber"),
+                            ("east_midlands", "East Midlands"),
+                            ("west_midlands", "West Midlands"),
+                            ("east", "East of England"),
+                            ("london", "London"),
+                            ("south_east", "South East"),
+                            ("south_west", "South West"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The public body the organisation left, or belongs to.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spin_outs",
+                        to="registry.organisation",
+                    ),
+                ),
+                (
+                    "services",
+                    models.ManyToManyField(
+                        blank=True, related_name="organisations", to="registry.service"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ProgrammeMembership',
+            name="ProgrammeMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('spin_out', 'Spin-out'), ('comparator', 'Matched comparator')], default='spin_out', max_length=20)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='registry.organisation')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='registry.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("spin_out", "Spin-out"), ("comparator", "Matched comparator")],
+                        default="spin_out",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="registry.organisation"
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="registry.programme"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='programme',
-            name='members',
-            field=models.ManyToManyField(related_name='programmes', through='registry.ProgrammeMembership', to='registry.organisation'),
+            model_name="programme",
+            name="members",
+            field=models.ManyToManyField(
+                related_name="programmes",
+                through="registry.ProgrammeMembership",
+                to="registry.organisation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programmemembership',
-            constraint=models.UniqueConstraint(fields=('programme', 'organisation'), name='one_membership_per_programme'),
+            model_name="programmemembership",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "organisation"), name="one_membership_per_programme"
+            ),
         ),
         migrations.AddIndex(
-            model_name='organisation',
-            index=models.Index(fields=['kind', 'name'], name='registry_or_kind_7262bb_idx'),
+            model_name="organisation",
+            index=models.Index(fields=["kind", "name"], name="registry_or_kind_7262bb_idx"),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('exit_date__isnull', True), ('spinout_date__isnull', True), ('exit_date__gte', models.F('spinout_date')), _connector='OR'), name='exit_after_spinout'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("exit_date__isnull", True),
+                    ("spinout_date__isnull", True),
+                    ("exit_date__gte", models.F("spinout_date")),
+                    _connector="OR",
+                ),
+                name="exit_after_spinout",
+            ),
         ),
     ]

@@ -6,86 +6,191 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Metric',
+            name="Metric",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True)),
-                ('name', models.CharField(max_length=160)),
-                ('unit', models.CharField(help_text="For example '%', 'days', '£ per contact'.", max_length=40)),
-                ('direction', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better'), ('neutral', 'Neither')], max_length=10)),
-                ('domain', models.CharField(choices=[('cost', 'Cost'), ('activity', 'Activity'), ('quality', 'Quality'), ('experience', 'Experience'), ('workforce', 'Workforce'), ('finance', 'Finance'), ('outcome', 'Outcome')], max_length=12)),
-                ('description', models.TextField(blank=True)),
-                ('allows_negative', models.BooleanField(default=False, help_text='Whether a value below zero can be real (a surplus or deficit).')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True)),
+                ("name", models.CharField(max_length=160)),
+                (
+                    "unit",
+                    models.CharField(
+                        help_text="For example '%', 'days', '£ per contact'.", max_length=40
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("higher", "Higher is better"),
+                            ("lower", "Lower is better"),
+                            ("neutral", "Neither"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "domain",
+                    models.CharField(
+                        choices=[
+                            ("cost", "Cost"),
+                            ("activity", "Activity"),
+                            ("quality", "Quality"),
+                            ("experience", "Experience"),
+                            ("workforce", "Workforce"),
+                            ("finance", "Finance"),
+                            ("outcome", "Outcome"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "allows_negative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Whether a value below zero can be real (a surplus or deficit).",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['domain', 'name'],
+                "ordering": ["domain", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(help_text='2011-Q2, 2011-06 or 2011/12.', max_length=8)),
-                ('period_start', models.DateField()),
-                ('period_kind', models.CharField(choices=[('quarter', 'Quarter'), ('month', 'Month'), ('year', 'Financial year')], max_length=8)),
-                ('value', models.FloatField()),
-                ('numerator', models.FloatField(blank=True, null=True)),
-                ('denominator', models.FloatField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('is_current', models.BooleanField(default=True)),
-                ('metric', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, to='returns.metric')),
-                ('organisation', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, to='registry.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(help_text="2011-Q2, 2011-06 or 2011/12.", max_length=8),
+                ),
+                ("period_start", models.DateField()),
+                (
+                    "period_kind",
+                    models.CharField(
+                        choices=[
+                            ("quarter", "Quarter"),
+                            ("month", "Month"),
+                            ("year", "Financial year"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("value", models.FloatField()),
+                ("numerator", models.FloatField(blank=True, null=True)),
+                ("denominator", models.FloatField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("is_current", models.BooleanField(default=True)),
+                (
+                    "metric",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="returns.metric",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation_id', 'metric_id', 'period_start', 'version'],
+                "ordering": ["organisation_id", "metric_id", "period_start", "version"],
             },
         ),
         migrations.CreateModel(
-            name='CurrentObservation',
-            fields=[
-            ],
+            name="CurrentObservation",
+            fields=[],
             options={
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('returns.observation',),
+            bases=("returns.observation",),
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True)),
-                ('source', models.CharField(choices=[('upload', 'Web upload'), ('api', 'API'), ('cli', 'Command line'), ('demo', 'Synthetic demo data')], max_length=10)),
-                ('filename', models.CharField(blank=True, max_length=255)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("upload", "Web upload"),
+                            ("api", "API"),
+                            ("cli", "Command line"),
+                            ("demo", "Synthetic demo data"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("filename", models.CharField(blank=True, max_length=255)),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-submitted_at', '-id'],
+                "ordering": ["-submitted_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='observation',
-            name='submission',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='observations', to='returns.submission'),
+            model_name="observation",
+            name="submission",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="observations",
+                to="returns.submission",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='observation',
-            constraint=models.UniqueConstraint(fields=('organisation', 'metric', 'period', 'version'), name='one_row_per_version'),
+            model_name="observation",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "metric", "period", "version"), name="one_row_per_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='observation',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('organisation', 'metric', 'period'), name='one_current_version'),
+            model_name="observation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_current", True)),
+                fields=("organisation", "metric", "period"),
+                name="one_current_version",
+            ),
         ),
     ]

@@ -1,0 +1,39 @@
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from mutuals.accounts.demo import DEMO_PASSWORD, ensure_demo_users
+from mutuals.registry.models import Organisation
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the demo: migrate, build the synthetic world if the database has none, "
+        "create the demo accounts and serve the site on 127.0.0.1."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=["small", "national"], default=settings.DEMO_SCALE)
+        parser.add_argument("--seed", type=int, default=settings.DEMO_SEED)
+        parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument(
+            "--no-serve", action="store_true", help="prepare everything but do not serve"
+        )
+
+    def handle(self, *args, scale, seed, port, no_serve, **options):
+        started = time.monotonic()
+        call_command("migrate", verbosity=0)
+        if not Organisation.objects.exists():
+            truth = settings.DATA_DIR / "demo-truth.json"
+            call_command("demo-data", scale=scale, seed=seed, truth_out=str(truth))
+        else:
+            self.stdout.write("The database already holds a world; using it.")
+        users = ensure_demo_users()
+        self.stdout.write(f"Ready in {time.monotonic() - started:.0f} s.")
+        self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}): {', '.join(users)}")
+        if no_serve:
+            return
+        self.stdout.write(self.style.SUCCESS(f"Open http://127.0.0.1:{port}/"))
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
