@@ -21,7 +21,7 @@ REQUIRED = ("organisation", "metric", "period", "value")
 OPTIONAL_NUMBERS = ("numerator", "denominator")
 # A leading =, + or - followed by something that is not a number, or a leading @:
 # what spreadsheets execute as a formula when the file is opened.
-_FORMULA = r"^\s*(?:[=@]|[+\-](?:[^0-9.\s]|$))"
+FORMULA = r"^\s*(?:[=@]|[+\-](?:[^0-9.\s]|$))"
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _checks(table: pl.DataFrame) -> list[tuple[str, pl.Expr, pl.Expr]]:
         checks.append(
             (
                 name,
-                pl.col(name).str.contains(_FORMULA),
+                pl.col(name).str.contains(FORMULA),
                 pl.format(
                     "'{}' looks like a spreadsheet formula: enter the value itself", pl.col(name)
                 ),

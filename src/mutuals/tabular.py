@@ -1,0 +1,176 @@
+"""Importing small reference tables (organisations, contracts) row by row.
+
+Each importer turns a row into model instances and validates them with the
+models' own validators, so a file and the admin obey the same rules. The
+import is all or nothing unless ``skip_invalid`` is set; either way every
+problem is named by row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from mutuals.errors import ImportRejected, Problem
+from mutuals.returns.services import write_rejects
+from mutuals.returns.tables import ROW, read_table
+from mutuals.returns.validation import FORMULA
+
+
+class CellError(ValueError):
+    """A cell's text cannot be turned into the value its column needs."""
+
+    def __init__(self, column: str, reason: str):
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TableReport:
+    rows: int
+    created: int
+    updated: int
+    problems: list[Problem]
+    rejects_path: Path | None
+
+
+Saver = Callable[[], bool]  # saves one row's objects; True when it created a new record
+
+
+def import_table(
+    path: Path | str,
+    *,
+    required: Iterable[str],
+    prepare: Callable[[dict[str, str], int], Saver],
+    skip_invalid: bool = False,
+) -> TableReport:
+    """Read ``path``, prepare every row, then save them all in one transaction."""
+    path = Path(path)
+    table = read_table(path)
+    missing = [name for name in required if name not in table.columns]
+    if missing:
+        problems = [Problem(0, name, "this required column is missing") for name in missing]
+        raise ImportRejected(problems, table.height)
+    problems: list[Problem] = []
+    created = updated = 0
+    with transaction.atomic():
+        for record in table.iter_rows(named=True):
+            row = record.pop(ROW)
+            cells = {key: (value or "").strip() for key, value in record.items()}
+            try:
+                with transaction.atomic():
+                    was_created = _prepare_row(cells, row, prepare)()
+            except CellError as error:
+                problems.append(Problem(row, error.column, error.reason))
+                continue
+            except ValidationError as error:
+                problems.extend(_problems_from(error, row))
+                continue
+            created += was_created
+            updated += not was_created
+        if problems and not skip_invalid:
+            transaction.set_rollback(True)
+            raise ImportRejected(sorted(problems), table.height)
+    rejects = write_rejects(table, problems, path) if problems else None
+    return TableReport(table.height, created, updated, sorted(problems), rejects)
+
+
+def _prepare_row(cells, row, prepare) -> Saver:
+    for column, text in cells.items():
+        if re.match(FORMULA, text):
+            raise CellError(
+                column, f"'{text}' looks like a spreadsheet formula: enter the value itself"
+            )
+    return prepare(cells, row)
+
+
+def _problems_from(error: ValidationError, row: int) -> list[Problem]:
+    if not hasattr(error, "error_dict"):
+        return [Problem(row, "", message) for message in error.messages]
+    return [
+        Problem(row, field if field != "__all__" else "", message)
+        for field, messages in error.message_dict.items()
+        for message in messages
+    ]
+
+
+def text(cells: dict[str, str], column: str, *, required: bool = False) -> str:
+    value = cells.get(column, "")
+    if required and not value:
+        raise CellError(column, "this cell is empty")
+    return value
+
+
+def optional_date(cells: dict[str, str], column: str, *, required: bool = False) -> date | None:
+    value = text(cells, column, required=required)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CellError(
+            column, f"'{value}' is not a date: use YYYY-MM-DD, like 2011-04-01"
+        ) from None
+
+
+def optional_decimal(
+    cells: dict[str, str], column: str, *, required: bool = False
+) -> Decimal | None:
+    value = text(cells, column, required=required)
+    if not value:
+        return None
+    cleaned = value.replace(",", "").removeprefix("£")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise CellError(
+            column, f"'{value}' is not an amount: use digits, like 1250000.00"
+        ) from None
+    if not number.is_finite():
+        raise CellError(column, f"'{value}' is not an amount: use digits, like 1250000.00")
+    return number
+
+
+def optional_int(cells: dict[str, str], column: str) -> int | None:
+    value = text(cells, column)
+    if not value:
+        return None
+    if not re.fullmatch(r"\d+", value.replace(",", "")):
+        raise CellError(column, f"'{value}' is not a whole number")
+    return int(value.replace(",", ""))
+
+
+def optional_float(cells: dict[str, str], column: str) -> float | None:
+    value = text(cells, column)
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise CellError(column, f"'{value}' is not a number") from None
+
+
+def choice(cells: dict[str, str], column: str, choices: Any, *, required: bool = True) -> str:
+    value = text(cells, column, required=required)
+    if not value and not required:
+        return ""
+    allowed = {code for code, _ in choices.choices}
+    labels = {label.lower(): code for code, label in choices.choices}
+    if value in allowed:
+        return value
+    if value.lower() in labels:
+        return labels[value.lower()]
+    raise CellError(column, f"'{value}' is not one of: {', '.join(sorted(allowed))}")
+
+
+def split(cells: dict[str, str], column: str) -> list[str]:
+    return [item.strip() for item in cells.get(column, "").split(";") if item.strip()]
