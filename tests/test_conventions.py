@@ -1,0 +1,65 @@
+"""Conventions the project keeps: documented settings and commands, complete migrations."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command, get_commands, load_command_class
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from mutuals import cli, config
+
+ROOT = Path(__file__).resolve().parents[1]
+OUR_APPS = ("registry", "returns", "contracts")
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    assert config.settings_table_markdown() in readme, (
+        "README's settings table is out of date: paste config.settings_table_markdown()"
+    )
+    for setting in config.SETTINGS:
+        assert len(setting.help) > 20, f"{setting.name} needs help text"
+
+
+def test_settings_are_typed_and_bad_values_named():
+    values = config.load({"DEBUG": "yes", "PORT": "9000", "MUTUALS_DATA_DIR": "/tmp/x"})
+    assert values["DEBUG"] is True and values["PORT"] == 9000
+    with pytest.raises(config.ConfigError, match="PORT='eighty' is not a whole number"):
+        config.load({"PORT": "eighty", "MUTUALS_DATA_DIR": "/tmp/x", "SECRET_KEY": "k"})
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    first = config.load({"MUTUALS_DATA_DIR": str(tmp_path)})["SECRET_KEY"]
+    second = config.load({"MUTUALS_DATA_DIR": str(tmp_path)})["SECRET_KEY"]
+    assert first == second and len(first) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_every_product_command_explains_itself():
+    overview = cli.overview()
+    for name, app in get_commands().items():
+        if app.startswith("mutuals."):
+            command = load_command_class(app, name)
+            assert command.help and len(command.help) > 30, f"{name} needs help text"
+            assert f"  {name} " in overview
+
+
+def test_models_and_migrations_agree(db):
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrations_unapply_and_reapply():
+    executor = MigrationExecutor(connection)
+    leaves = [key for key in executor.loader.graph.leaf_nodes() if key[0] in OUR_APPS]
+    executor.migrate([(app, None) for app in ("contracts", "returns", "registry")])
+    executor.loader.build_graph()
+    executor.migrate(leaves)
+    tables = connection.introspection.table_names()
+    assert {"registry_organisation", "returns_observation", "contracts_contract"} <= set(tables)
