@@ -6,15 +6,26 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 
 from mutuals.registry.models import Organisation
 from mutuals.returns.models import Metric, Observation
 
+OBSERVATION_COUNT_CACHE_KEY = "mutuals:returns:observation-count"
 
-def observation_count() -> int:
-    """Every observation on record, all versions included."""
-    return Observation.objects.count()
+
+def observation_count(max_age_seconds: int = 60) -> int:
+    """Every observation on record, all versions included.
+
+    Counting millions of rows takes a noticeable fraction of a second, so the
+    count is cached for a minute; a page may lag an import by that long.
+    """
+    count = cache.get(OBSERVATION_COUNT_CACHE_KEY)
+    if count is None:
+        count = Observation.objects.count()
+        cache.set(OBSERVATION_COUNT_CACHE_KEY, count, max_age_seconds)
+    return count
 
 
 def latest_returns(organisation: Organisation) -> list[Observation]:
@@ -32,7 +43,9 @@ def latest_returns(organisation: Organisation) -> list[Observation]:
     )
     latest_ids = [
         pk
-        for pk in Metric.objects.annotate(latest=Subquery(latest)).values_list("latest", flat=True)
+        for pk in Metric.objects.order_by()
+        .annotate(latest=Subquery(latest))
+        .values_list("latest", flat=True)
         if pk is not None
     ]
     versions = (

@@ -1,13 +1,25 @@
-from django.http import HttpResponse
+"""Error pages. Django calls these by the names wired in ``mutuals.urls``.
+
+The 500 page renders without a request context, so no context processor (and
+no database query) runs: it has to work when the database is the problem.
+"""
+
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+
+from mutuals.web.demo import holds_demo_data_without_database
 
 
 def forbidden(request, exception=None):
-    return HttpResponse("Forbidden", status=403)
+    return render(request, "mutuals/errors/403.html", status=403)
 
 
 def not_found(request, exception=None):
-    return HttpResponse("Not found", status=404)
+    return render(request, "mutuals/errors/404.html", status=404)
 
 
 def server_error(request):
-    return HttpResponse("Server error", status=500)
+    template = loader.get_template("mutuals/errors/500.html")
+    context = {"service_name": "Mutuals", "demo_data": holds_demo_data_without_database()}
+    return HttpResponseServerError(template.render(context))

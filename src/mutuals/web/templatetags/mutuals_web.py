@@ -1,0 +1,78 @@
+"""Template helpers: navigation, money and 'Not recorded' for empty values."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from govuk_frontend_django.components.phase_banner import GovUKPhaseBanner
+from govuk_frontend_django.components.tag import GovUKTag
+
+from mutuals.web import components
+
+register = template.Library()
+
+NOT_RECORDED = "Not recorded"
+
+
+DEMO_NOTICE = "All organisations and figures on this site are synthetic demo data."
+
+
+@register.simple_tag(takes_context=True)
+def service_navigation(context) -> str:
+    request = context.get("request")
+    return components.service_navigation(request.path if request else None)
+
+
+@register.simple_tag
+def govuk(name: str, **parameters) -> str:
+    """A GOV.UK Frontend component: {% govuk "tag" text="Draft" classes="govuk-tag--grey" %}."""
+    return components.render(components.build(name, **parameters))
+
+
+@register.simple_tag
+def demo_banner() -> str:
+    """The phase banner saying the data are synthetic."""
+    return components.render(GovUKPhaseBanner(tag=GovUKTag(text="Demo"), text=DEMO_NOTICE))
+
+
+@register.filter
+def pounds(value) -> str:
+    """£1,234,567 for whole pounds, £1,234,567.89 otherwise; exact for Decimals."""
+    if value is None or value == "":
+        return NOT_RECORDED
+    amount = Decimal(value)
+    if amount == amount.to_integral_value():
+        return f"£{amount:,.0f}"
+    return f"£{amount:,.2f}"
+
+
+@register.filter
+def number(value) -> str:
+    """A count or measure with thousands separators (measures to 2 decimal places);
+    'Not recorded' when missing."""
+    if value is None or value == "":
+        return NOT_RECORDED
+    if isinstance(value, float | Decimal):
+        if value == int(value):
+            return intcomma(int(value))
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return intcomma(value)
+
+
+@register.filter
+def or_not_recorded(value):
+    """The value, or 'Not recorded' when it is None or blank (0 is a value)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return NOT_RECORDED
+    return value
+
+
+@register.filter
+def price_year(value) -> str:
+    """A financial year from its first calendar year: 2010 -> '2010/11'."""
+    if value is None or value == "":
+        return NOT_RECORDED
+    year = int(value)
+    return f"{year}/{(year + 1) % 100:02d}"
