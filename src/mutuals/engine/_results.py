@@ -18,10 +18,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import polars as pl
+
+from mutuals.engine.errors import MissingColumnError, NonNumericColumnError
 
 
 @runtime_checkable
@@ -39,8 +42,8 @@ def to_plain(value: Any) -> Any:
     """Convert a value to plain, JSON-serialisable Python.
 
     polars frames become lists of row dicts, numpy arrays lists, numpy
-    scalars Python scalars, dates ISO strings and NaN ``None`` (JSON has no
-    NaN). Nested dataclasses, mappings and sequences are converted
+    scalars Python scalars, dates ISO strings, and NaN or infinity ``None``
+    (JSON has neither). Nested dataclasses, mappings and sequences are converted
     recursively.
     """
     if isinstance(value, pl.DataFrame):
@@ -52,7 +55,7 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return to_plain(value.item())
     if isinstance(value, float):
-        return None if math.isnan(value) else value
+        return value if math.isfinite(value) else None
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -80,3 +83,24 @@ class ResultMixin:
     def summary(self) -> str:
         with pl.Config(tbl_rows=50, tbl_cols=20, tbl_hide_dataframe_shape=True):
             return f"{type(self).__name__}\n{self.tidy()}"
+
+
+def require_columns(
+    data: pl.DataFrame, columns: Sequence[str], *, numeric: Sequence[str] = ()
+) -> None:
+    """Fail early, with a message naming the column, when input is not usable.
+
+    Shared by the estimators so every module reports missing and non-numeric
+    columns the same way.
+    """
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise MissingColumnError(
+            f"Column(s) {', '.join(repr(c) for c in missing)} not found; "
+            f"the data has: {', '.join(data.columns)}."
+        )
+    for name in numeric:
+        if not data.schema[name].is_numeric():
+            raise NonNumericColumnError(
+                f"Column {name!r} must hold numbers but has type {data.schema[name]}."
+            )

@@ -35,3 +35,23 @@ class NonConvergenceError(EngineError):
 
 class InvalidOptionError(EngineError):
     """An option value is not one of those allowed."""
+
+
+class PanelReadError(EngineError):
+    """A panel file could not be found or read."""
+
+
+class UnbalancedPanelError(EngineError):
+    """Some units are not observed in every period, or a unit-period appears twice."""
+
+
+class DuplicatePeriodError(EngineError):
+    """A series has more than one observation for the same period."""
+
+
+class MissingYearError(EngineError):
+    """A year the calculation needs has no value (for example no deflator for it)."""
+
+
+class ValueOutOfRangeError(EngineError):
+    """A value lies outside the range allowed for its column (e.g. a 1–5 answer)."""
