@@ -26,6 +26,23 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Give each test run its own PostgreSQL test database.
+
+    Two runs on one server (a developer's and CI's, say) would otherwise share
+    test_test_gw0 and drop it from under each other.
+    """
+    if not ON_POSTGRES:
+        return
+    from django.conf import settings
+
+    run = os.environ.get("MUTUALS_TEST_RUN_ID") or str(os.getppid())
+    for database in settings.DATABASES.values():
+        test = database.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{run}"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _database_is_the_one_asked_for(django_db_blocker):
     """Fail, never skip, when the PostgreSQL pass would silently use SQLite."""
