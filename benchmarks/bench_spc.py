@@ -15,7 +15,8 @@ import time
 import numpy as np
 import polars as pl
 
-from mutuals.engine.spc import spc, spc_reference
+from mutuals.engine.spc import spc
+from mutuals.engine.spc_reference import spc_reference
 
 N_SERIES = 50_000
 N_POINTS = 48

@@ -14,7 +14,8 @@ from mutuals.engine.errors import (
     MissingColumnError,
     NonNumericColumnError,
 )
-from mutuals.engine.spc import spc, spc_reference
+from mutuals.engine.spc import spc
+from mutuals.engine.spc_reference import spc_reference
 
 
 def series(values, **options):
