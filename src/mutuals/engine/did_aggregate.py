@@ -1,0 +1,156 @@
+"""Influence-function aggregations of ATT(g,t) that diff-diff does not report.
+
+diff-diff 3.13 reports ATT(g,t), the simple ATT, event-time and cohort
+effects. Callaway & Sant'Anna (2021) and R ``did`` also report the overall
+cohort ATT, calendar-period effects and their overall average, and a joint
+pre-test. All are linear in the ATT(g,t), so their standard errors follow from
+the per-unit influence functions of the cells, which diff-diff keeps on its
+aggregation kit. We follow R ``did::aggte``: where the weights are estimated
+cohort shares (the overall cohort ATT) the estimation error of the weights is
+added to the influence function (``_weight_influence``).
+
+Scaling: ``psi`` holds diff-diff's influence functions, one row per unit and
+one column per cell, scaled so that ``se = sqrt(sum(psi**2))``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The estimable ATT(g,t) cells with their influence functions."""
+
+    group: np.ndarray  # cohort of each cell
+    time: np.ndarray  # period of each cell
+    att: np.ndarray
+    psi: np.ndarray  # (n_units, n_cells)
+    unit_cohort: np.ndarray  # cohort of each unit (0 = never treated)
+
+    @property
+    def n_units(self) -> int:
+        return self.psi.shape[0]
+
+    def cohort_share(self, cohorts: np.ndarray) -> np.ndarray:
+        """Share of all units in each cohort (R ``did``'s ``pg``)."""
+        return np.array([np.mean(self.unit_cohort == g) for g in cohorts])
+
+
+def cells_from_kit(results, keys: list[tuple]) -> Cells:
+    """Build a dense influence-function matrix from diff-diff's kit."""
+    kit = results._aggregation_kit  # diff-diff 3.13, pinned in pyproject
+    n_units = len(kit.bookkeeping["all_units"])
+    psi = np.zeros((n_units, len(keys)))
+    for j, key in enumerate(keys):
+        cell = kit.influence[key]
+        psi[cell["treated_idx"], j] += cell["treated_inf"]
+        psi[cell["control_idx"], j] += cell["control_inf"]
+    effects = results.group_time_effects
+    return Cells(
+        group=np.array([k[0] for k in keys]),
+        time=np.array([k[1] for k in keys]),
+        att=np.array([effects[k]["effect"] for k in keys]),
+        psi=psi,
+        unit_cohort=np.asarray(kit.bookkeeping["unit_cohorts"]),
+    )
+
+
+def _weight_influence(cells: Cells, cohorts: np.ndarray) -> np.ndarray:
+    """Influence of estimating cohort-share weights (R ``did``'s ``wif``), R scale."""
+    pg = cells.cohort_share(cohorts)
+    total = pg.sum()
+    member = (cells.unit_cohort[:, None] == cohorts[None, :]).astype(float)
+    if1 = (member - pg) / total
+    if2 = (member - pg).sum(axis=1, keepdims=True) * (pg / total**2)[None, :]
+    return if1 - if2
+
+
+def overall_cohort(
+    cells: Cells, group_att: np.ndarray, group_psi: np.ndarray, cohorts
+) -> tuple[float, np.ndarray]:
+    """Overall cohort ATT: cohort effects weighted by cohort size."""
+    cohorts = np.asarray(cohorts)
+    pg = cells.cohort_share(cohorts)
+    weights = pg / pg.sum()
+    att = float(group_att @ weights)
+    psi = group_psi @ weights + _weight_influence(cells, cohorts) @ group_att / cells.n_units
+    return att, psi
+
+
+def cohort_effects(cells: Cells, cohorts) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cohort average of its post-treatment cells (equal weights)."""
+    att, psi = [], []
+    for g in cohorts:
+        post = (cells.group == g) & (cells.time >= g)
+        att.append(cells.att[post].mean())
+        psi.append(cells.psi[:, post].mean(axis=1))
+    return np.array(att), np.column_stack(psi)
+
+
+def share_weighted(cells: Cells, which: np.ndarray) -> tuple[float, np.ndarray]:
+    """Cohort-share weighted mean of the selected cells and its influence function.
+
+    Includes the influence of estimating the shares, as R ``did`` does for
+    event-time and calendar effects.
+    """
+    cohorts = cells.group[which]
+    pg = cells.cohort_share(cohorts)
+    weights = pg / pg.sum()
+    wif = _weight_influence(cells, cohorts)
+    psi = cells.psi[:, which] @ weights + wif @ cells.att[which] / cells.n_units
+    return float(cells.att[which] @ weights), psi
+
+
+def calendar_effects(cells: Cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-period average of treated cells, weighted by cohort size (R ``did``)."""
+    periods = np.unique(cells.time[cells.time >= cells.group.min()])
+    keep, att, psi = [], [], []
+    for t in periods:
+        which = (cells.time == t) & (cells.group <= t)
+        if not which.any():
+            continue
+        effect, influence = share_weighted(cells, which)
+        keep.append(t)
+        att.append(effect)
+        psi.append(influence)
+    return np.array(keep), np.array(att), np.column_stack(psi)
+
+
+def analytic_se(psi: np.ndarray) -> np.ndarray:
+    """Standard errors from influence functions (columns)."""
+    return np.sqrt(np.sum(np.atleast_2d(psi.T).T ** 2, axis=0))
+
+
+def wald_test(estimates: np.ndarray, vcov: np.ndarray) -> tuple[float, int, float]:
+    """Wald chi-squared test that all ``estimates`` are zero."""
+    k = len(estimates)
+    if k == 0:
+        return float("nan"), 0, float("nan")
+    stat = float(estimates @ np.linalg.pinv(vcov) @ estimates)
+    return stat, k, float(stats.chi2.sf(stat, k))
+
+
+def bootstrap_draws(psi: np.ndarray, n_draws: int, seed: int | None) -> np.ndarray:
+    """Rademacher multiplier bootstrap deviations, shape (n_draws, n_effects).
+
+    Draws are generated in blocks so memory stays bounded for large panels.
+    """
+    rng = np.random.default_rng(seed)
+    block = max(1, min(n_draws, 2_000_000 // max(psi.shape[0], 1)))
+    out = np.empty((n_draws, psi.shape[1]))
+    for start in range(0, n_draws, block):
+        stop = min(n_draws, start + block)
+        xi = rng.integers(0, 2, size=(stop - start, psi.shape[0]), dtype=np.int8)
+        out[start:stop] = (2.0 * xi - 1.0) @ psi
+    return out
+
+
+def sup_t_critical(draws: np.ndarray, se: np.ndarray, alpha: float) -> float:
+    """Critical value of the uniform (sup-t) band over a family of effects."""
+    safe = np.where(se > 0, se, np.inf)
+    sup_t = np.max(np.abs(draws) / safe, axis=1)
+    return float(np.quantile(sup_t, 1 - alpha))
