@@ -156,10 +156,12 @@ def main() -> None:
             output = subprocess.run(
                 [sys.executable, str(HERE), "--scale", args.scale, "--worker", url, str(csv_path)],
                 env=env,
-                check=True,
                 capture_output=True,
                 text=True,
-            ).stdout
+            )
+            if output.returncode:
+                sys.exit(f"The {name} run failed:\n{output.stderr}")
+            output = output.stdout
             result = json.loads(output.strip().splitlines()[-1])
             if name == "postgres":
                 drop_postgres_database()
