@@ -10,8 +10,15 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.conf import settings
 
 ON_POSTGRES = os.environ.get("MUTUALS_TEST_DATABASE") == "postgres"
+
+# The test client and the live server speak plain HTTP. Outside DEBUG the settings redirect
+# it to HTTPS, so switch that off here, before any request handler is built (pytest-django
+# has loaded the settings by the time this file is imported). The deploy check test runs
+# `mutuals check --deploy` in a subprocess with the production defaults.
+settings.SECURE_SSL_REDIRECT = False
 
 
 def pytest_collection_modifyitems(config, items):

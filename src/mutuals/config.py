@@ -93,6 +93,31 @@ SETTINGS: tuple[Setting, ...] = (
         "or national (about 5,000).",
     ),
     Setting(
+        "SECURE_SSL_REDIRECT",
+        _bool,
+        None,
+        "Redirect plain HTTP requests to HTTPS. On unless DEBUG is on; turn it off only "
+        "when a proxy in front of Mutuals already redirects.",
+    ),
+    Setting(
+        "AXES_FAILURE_LIMIT",
+        _int,
+        5,
+        "Failed sign-in attempts allowed for one account before it is locked.",
+    ),
+    Setting(
+        "AXES_COOLOFF_HOURS",
+        _int,
+        1,
+        "Hours a locked account stays locked after too many failed sign-in attempts.",
+    ),
+    Setting(
+        "EMAIL_FROM",
+        _str,
+        "mutuals@localhost",
+        "Sender address of the invitations and password reset emails Mutuals sends.",
+    ),
+    Setting(
         "DEMO_SEED",
         _int,
         2011,

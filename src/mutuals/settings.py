@@ -18,6 +18,9 @@ ALLOWED_HOSTS: list[str] = _env["ALLOWED_HOSTS"]
 PORT: int = _env["PORT"]
 DEMO_SCALE: str = _env["DEMO_SCALE"]
 DEMO_SEED: int = _env["DEMO_SEED"]
+SECURE_SSL_REDIRECT: bool = (
+    not DEBUG if _env["SECURE_SSL_REDIRECT"] is None else _env["SECURE_SSL_REDIRECT"]
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -28,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "govuk_frontend_django",
+    "axes",
     "mutuals.web",
     "mutuals.accounts",
     "mutuals.registry",
@@ -47,6 +51,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the locked-account page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mutuals.urls"
@@ -101,14 +108,39 @@ STATIC_ROOT = DATA_DIR / "static"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "mutuals.web.views.errors.csrf_failure"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_HSTS_SECONDS = 0 if DEBUG else 365 * 24 * 60 * 60
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+
+# No inline script or style anywhere: every page loads its code from our own static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL: str = _env["EMAIL_FROM"]
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+INVITATION_MAX_AGE_DAYS = 7
 
 LOGGING = {
     "version": 1,
@@ -117,5 +149,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
-AUTHENTICATION_BACKENDS = ["mutuals.accounts.backends.AccountBackend"]
-LOGIN_URL = "/admin/login/"
+# django-axes first, so a locked account is refused before its password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "mutuals.accounts.backends.AccountBackend",
+]
+LOGIN_URL = "sign-in"
+LOGIN_REDIRECT_URL = "account"
+LOGOUT_REDIRECT_URL = "home"
+
+AXES_FAILURE_LIMIT: int = _env["AXES_FAILURE_LIMIT"]
+AXES_COOLOFF_TIME: int = _env["AXES_COOLOFF_HOURS"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "mutuals/accounts/locked.html"
+AXES_VERBOSE = False

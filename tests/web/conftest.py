@@ -231,3 +231,23 @@ def world(db):
         "ended_contract": ended,
         **metrics,
     }
+
+
+@pytest.fixture
+def auditor(world):
+    """A signed-in-able auditor: may read everything, returns included."""
+    from django.contrib.auth import get_user_model
+
+    from mutuals.accounts.models import Role
+
+    user = get_user_model().objects.create_user(
+        username="auditor@example.org", email="auditor@example.org"
+    )
+    Role.objects.create(user=user, role="auditor")
+    return user
+
+
+@pytest.fixture
+def auditor_client(client, auditor):
+    client.force_login(auditor)
+    return client

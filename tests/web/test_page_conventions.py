@@ -36,6 +36,70 @@ PAGES: dict[str, Callable[[dict], str]] = {
     "contract-without-baseline": lambda world: world["practice_contract"].get_absolute_url(),
     "not-found": lambda world: "/no-such-page/",
 }
+# Pages for a signed-in person: name -> (role, the page, pages to visit first).
+CONTRACT_STEPS = ("terms", "commissioners", "baseline", "objectives", "value")
+SIGNED_IN_PAGES: dict[str, tuple[str, Callable[[dict], str], Callable[[dict], list[str]]]] = {
+    "sign-in": ("public", lambda world: reverse("sign-in"), lambda world: []),
+    "password-reset": ("public", lambda world: reverse("password-reset"), lambda world: []),
+    "password-reset-sent": (
+        "public",
+        lambda world: reverse("password-reset-sent"),
+        lambda world: [],
+    ),
+    "password-reset-complete": (
+        "public",
+        lambda world: reverse("password-reset-complete"),
+        lambda world: [],
+    ),
+    "invitation-invalid": (
+        "public",
+        lambda world: reverse("invitation-accept", args=["not-a-token"]),
+        lambda world: [],
+    ),
+    "account": ("auditor", lambda world: reverse("account"), lambda world: []),
+    "invite": ("auditor", lambda world: reverse("invite"), lambda world: []),
+    "invitation-sent": ("auditor", lambda world: reverse("invitation-sent"), lambda world: []),
+    "organisation-with-returns": (
+        "provider_manager",
+        lambda world: world["health"].get_absolute_url(),
+        lambda world: [],
+    ),
+    "returns-upload": (
+        "provider_manager",
+        lambda world: reverse("returns-upload", args=[world["health"].pk]),
+        lambda world: [],
+    ),
+    "contract-with-audit": (
+        "commissioner",
+        lambda world: world["health_contract"].get_absolute_url(),
+        lambda world: [],
+    ),
+    **{
+        f"contract-edit-{step}": (
+            "commissioner",
+            lambda world, step=step: reverse(
+                "contract-edit-step", args=[world["health_contract"].pk, step]
+            ),
+            lambda world: [reverse("contract-edit", args=[world["health_contract"].pk])],
+        )
+        for step in CONTRACT_STEPS
+    },
+    "contract-edit-check": (
+        "commissioner",
+        lambda world: reverse("contract-edit-check", args=[world["health_contract"].pk]),
+        lambda world: [reverse("contract-edit", args=[world["health_contract"].pk])],
+    ),
+    "contract-new-terms": (
+        "commissioner",
+        lambda world: reverse("contract-new-step", args=["terms"]),
+        lambda world: [reverse("contract-new")],
+    ),
+    "contract-saved": (
+        "commissioner",
+        lambda world: reverse("contract-saved", args=[world["health_contract"].pk]),
+        lambda world: [],
+    ),
+}
 ERROR_PAGES = {
     "403": lambda: errors.forbidden(RequestFactory().get("/"), PermissionError()),
     "500": lambda: errors.server_error(RequestFactory().get("/")),
@@ -82,6 +146,59 @@ def check_conventions(html: str) -> None:
 def test_page_keeps_the_conventions(client, world, name):
     response = client.get(PAGES[name](world))
     assert response.status_code == (404 if name == "not-found" else 200)
+    check_conventions(response.content.decode())
+
+
+def _sign_in_as(client, world, role):
+    from django.contrib.auth import get_user_model
+
+    from mutuals.accounts.models import Role
+
+    if role == "public":
+        return client
+    organisation = {"commissioner": world["pct"], "provider_manager": world["health"]}.get(role)
+    user = get_user_model().objects.create_user(username=f"{role}@example.org")
+    Role.objects.create(user=user, role=role, organisation=organisation)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("name", SIGNED_IN_PAGES)
+def test_signed_in_page_keeps_the_conventions(client, world, name):
+    role, url, before = SIGNED_IN_PAGES[name]
+    _sign_in_as(client, world, role)
+    for earlier in before(world):
+        client.get(earlier)
+    response = client.get(url(world))
+    assert response.status_code == (400 if name == "invitation-invalid" else 200)
+    check_conventions(response.content.decode())
+
+
+def test_pages_with_errors_keep_the_conventions(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _sign_in_as(client, world, "provider_manager")
+    upload = reverse("returns-upload", args=[world["health"].pk])
+    bad = b"organisation,metric,period,value\nNQX01,visits-on-time,2011-Q3,x\n"
+    good = b"organisation,metric,period,value\nNQX01,visits-on-time,2011-Q3,95\n"
+    for data in (
+        {},
+        {"returns_file": SimpleUploadedFile("r.csv", bad)},
+        {"returns_file": SimpleUploadedFile("r.csv", good)},
+    ):
+        check_conventions(client.post(upload, data).content.decode())
+    check_conventions(Client().post(reverse("sign-in"), {}).content.decode())
+    check_conventions(Client().post(reverse("password-reset"), {}).content.decode())
+    client.get(reverse("contract-new"))
+    check_conventions(
+        client.post(reverse("contract-new-step", args=["terms"]), {}).content.decode()
+    )
+
+
+def test_locked_page_keeps_the_conventions(client, world, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post(reverse("sign-in"), {"username": "x@example.org", "password": "x"})
+    assert response.status_code == 429
     check_conventions(response.content.decode())
 
 

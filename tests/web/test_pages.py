@@ -198,18 +198,18 @@ def test_organisation_page(client, world):
     assert f'href="{world["health_contract"].get_absolute_url()}"' in page
 
 
-def test_organisation_page_shows_latest_current_return_and_its_versions(client, world):
+def test_organisation_page_shows_latest_current_return_and_its_versions(auditor_client, world):
     latest = {
         o.metric.code: o
-        for o in client.get(world["health"].get_absolute_url()).context["latest_returns"]
+        for o in auditor_client.get(world["health"].get_absolute_url()).context["latest_returns"]
     }
     assert (latest["visits-on-time"].period, latest["visits-on-time"].value) == ("2011-Q3", 93.25)
     assert latest["visits-on-time"].versions == 2
     assert (latest["sickness-absence"].value, latest["sickness-absence"].versions) == (4.1, 1)
 
 
-def test_commissioner_page_lists_contracts_commissioned(client, world):
-    page = text(client.get(world["pct"].get_absolute_url()))
+def test_commissioner_page_lists_contracts_commissioned(auditor_client, world):
+    page = text(auditor_client.get(world["pct"].get_absolute_url()))
     assert "Contracts commissioned" in page
     assert "RTR-0001" in page and "RTR-0002" in page
     assert "No returns have been received" in page

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Q
 
 DEMO_DOMAIN = "demo.invalid"
 DEMO_PASSWORD = "mutuals-demo-2011"
@@ -32,3 +34,52 @@ def ensure_demo_users() -> list[str]:
         user.save()
         names.append(email)
     return names
+
+
+@transaction.atomic
+def assign_demo_roles() -> dict[str, str]:
+    """Give the demo accounts their roles in the demo world: the commissioner to the NHS
+    commissioner with the most Right to Request contracts, the provider manager and staff
+    member to one of its spin-outs, the auditor everywhere. Returns who is where."""
+    from mutuals.accounts.models import Role, RoleName
+    from mutuals.contracts.models import Contract
+    from mutuals.registry.models import LegalForm, Organisation, ProgrammeKind
+
+    model = get_user_model()
+    users = {role: model.objects.get(username=f"{role}@{DEMO_DOMAIN}") for role, _ in DEMO_USERS}
+    Role.objects.filter(user__in=users.values()).delete()
+    Role.objects.create(user=users["auditor"], role=RoleName.AUDITOR)
+    spin_out = Q(contracts_commissioned__provider__programmes__kind=ProgrammeKind.RIGHT_TO_REQUEST)
+    commissioner = (
+        Organisation.objects.filter(legal_form=LegalForm.NHS_COMMISSIONER)
+        .annotate(n=Count("contracts_commissioned", filter=spin_out, distinct=True))
+        .filter(n__gt=0)
+        .order_by("-n", "name")
+        .first()
+    )
+    if commissioner is None:
+        return {"auditor": "all organisations"}
+    provider = (
+        Contract.objects.filter(
+            commissioners=commissioner,
+            provider__programmes__kind=ProgrammeKind.RIGHT_TO_REQUEST,
+            provider__exit_date__isnull=True,
+        )
+        .order_by("provider__name")
+        .values_list("provider", flat=True)
+        .first()
+    )
+    provider = Organisation.objects.get(pk=provider) if provider else None
+    Role.objects.create(
+        user=users["commissioner"], role=RoleName.COMMISSIONER, organisation=commissioner
+    )
+    placed = {"commissioner": commissioner.name, "auditor": "all organisations"}
+    if provider is not None:
+        Role.objects.create(
+            user=users["provider"], role=RoleName.PROVIDER_MANAGER, organisation=provider
+        )
+        Role.objects.create(
+            user=users["staff"], role=RoleName.PROVIDER_STAFF, organisation=provider
+        )
+        placed["provider"] = placed["staff"] = provider.name
+    return placed

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from mutuals.accounts.permissions import ANONYMOUS, Viewer, visible
 from mutuals.contracts.models import Baseline, Contract, ContractStatus, Objective
 from mutuals.registry.models import Organisation
 
@@ -15,10 +16,15 @@ def status_choices() -> list[tuple[str, str]]:
     return list(ContractStatus.choices)
 
 
-def search_contracts(statuses: list[str] | None = None, programme: str = "") -> QuerySet[Contract]:
-    """Contracts in a stable order, with provider and commissioners fetched in bulk."""
-    contracts = Contract.objects.select_related("provider").prefetch_related(
-        Prefetch("commissioners", queryset=Organisation.objects.only("name"))
+def search_contracts(
+    statuses: list[str] | None = None, programme: str = "", *, viewer: Viewer = ANONYMOUS
+) -> QuerySet[Contract]:
+    """Contracts the viewer may see, in a stable order, with provider and commissioners
+    fetched in bulk."""
+    contracts = (
+        visible(viewer, "contract")
+        .select_related("provider")
+        .prefetch_related(Prefetch("commissioners", queryset=Organisation.objects.only("name")))
     )
     if statuses:
         contracts = contracts.filter(status__in=statuses)
@@ -36,10 +42,13 @@ class ContractPage:
     baseline: Baseline | None
 
 
-def contract_page(pk: int) -> ContractPage:
-    """One contract with everything its page shows; 404 when there is none."""
+def contract_page(pk: int, *, viewer: Viewer = ANONYMOUS) -> ContractPage:
+    """One contract with everything its page shows; 404 when there is none or the viewer
+    may not see it."""
     contract = get_object_or_404(
-        Contract.objects.select_related("provider", "baseline", "baseline__quality_metric"),
+        visible(viewer, "contract").select_related(
+            "provider", "baseline", "baseline__quality_metric"
+        ),
         pk=pk,
     )
     try:

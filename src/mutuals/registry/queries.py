@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from mutuals.accounts.permissions import ANONYMOUS, Viewer, visible
 from mutuals.contracts.models import Contract, ContractStatus
 from mutuals.registry.models import (
     Organisation,
@@ -108,10 +109,15 @@ def programme_choices() -> list[tuple[str, str]]:
 
 
 def search_organisations(
-    text: str = "", programme: str = "", kinds: list[str] | None = None
+    text: str = "",
+    programme: str = "",
+    kinds: list[str] | None = None,
+    *,
+    viewer: Viewer = ANONYMOUS,
 ) -> QuerySet[Organisation]:
-    """Organisations whose name contains, or whose identifier is, ``text``; in a stable order."""
-    organisations = Organisation.objects.all()
+    """Organisations the viewer may see whose name contains, or whose identifier is,
+    ``text``; in a stable order."""
+    organisations = visible(viewer, "organisation")
     text = text.strip()
     if text:
         code = text.upper()
@@ -138,10 +144,12 @@ class OrganisationPage:
     contracts_commissioned: list[Contract]
 
 
-def organisation_page(pk: int) -> OrganisationPage:
-    """One organisation with its programmes and contracts; 404 when there is none."""
+def organisation_page(pk: int, *, viewer: Viewer = ANONYMOUS) -> OrganisationPage:
+    """One organisation with its programmes and contracts; 404 when there is none, or
+    when the viewer may not see it (so guessing ids reveals nothing)."""
     organisation = get_object_or_404(
-        Organisation.objects.select_related("parent").prefetch_related("services"), pk=pk
+        visible(viewer, "organisation").select_related("parent").prefetch_related("services"),
+        pk=pk,
     )
     memberships = list(
         ProgrammeMembership.objects.filter(organisation=organisation)
@@ -149,13 +157,14 @@ def organisation_page(pk: int) -> OrganisationPage:
         .order_by("programme__name")
     )
     commissioners = Prefetch("commissioners", queryset=Organisation.objects.only("name"))
+    contracts = visible(viewer, "contract")
     held = (
-        Contract.objects.filter(provider=organisation)
+        contracts.filter(provider=organisation)
         .prefetch_related(commissioners)
         .order_by("-start_date", "reference")
     )
     commissioned = (
-        Contract.objects.filter(commissioners=organisation)
+        contracts.filter(commissioners=organisation)
         .select_related("provider")
         .order_by("-start_date", "reference")
     )

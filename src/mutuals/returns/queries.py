@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 
+from mutuals.accounts.permissions import ANONYMOUS, Viewer, allowed_in
 from mutuals.registry.models import Organisation
 from mutuals.returns.models import Metric, Observation
 
@@ -28,12 +29,15 @@ def observation_count(max_age_seconds: int = 60) -> int:
     return count
 
 
-def latest_returns(organisation: Organisation) -> list[Observation]:
-    """For each metric the organisation reports, its latest current observation.
+def latest_returns(organisation: Organisation, *, viewer: Viewer = ANONYMOUS) -> list[Observation]:
+    """For each metric the organisation reports, its latest current observation; empty
+    when the viewer may not see the organisation's returns.
 
     Each observation carries ``versions``: how many versions of that period's
     figure have been submitted, the current one included.
     """
+    if not allowed_in(viewer, "view", "observation", organisation.pk):
+        return []
     latest = (
         Observation.objects.filter(
             metric=OuterRef("pk"), organisation=organisation, is_current=True

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from django.db import transaction
 
+from mutuals.accounts import audit
 from mutuals.errors import ImportRejected, Problem
 from mutuals.registry.models import Organisation
 from mutuals.returns.loading import COLUMNS, load_observations
-from mutuals.returns.models import CurrentObservation, Metric
+from mutuals.returns.models import CurrentObservation, Metric, Submission
 from mutuals.returns.tables import ROW, read_table
 from mutuals.returns.validation import Lookups, Outcome, validate
 
@@ -26,9 +29,15 @@ class ImportReport:
     rejects_path: Path | None = None
 
 
-def lookups() -> Lookups:
+def lookups(organisation_ids: Iterable[int] | None = None) -> Lookups:
+    """Identifiers to ids. With ``organisation_ids``, only those organisations are known, so
+    a file naming any other is rejected as naming an unknown organisation (which reveals
+    nothing about organisations the submitter may not see)."""
     organisations: dict[str, int] = {}
-    for pk, ods, company in Organisation.objects.values_list("pk", "ods_code", "company_number"):
+    candidates = Organisation.objects.all()
+    if organisation_ids is not None:
+        candidates = candidates.filter(pk__in=list(organisation_ids))
+    for pk, ods, company in candidates.values_list("pk", "ods_code", "company_number"):
         for code in (ods, company):
             if code:
                 organisations[code] = pk
@@ -46,17 +55,19 @@ def import_returns(
     source: str = "cli",
     user=None,
     filename: str | None = None,
+    organisation_ids: Iterable[int] | None = None,
 ) -> ImportReport:
     """Validate a returns file and load it.
 
     All or nothing by default: any problem raises :class:`ImportRejected`
     listing every problem, and nothing is written. With ``skip_invalid`` the
     good rows are loaded and the rejected ones written beside the file, with
-    their reasons, as ``FILE.rejects.csv``.
+    their reasons, as ``FILE.rejects.csv``. With ``organisation_ids`` only rows for
+    those organisations are accepted (a provider submits for itself only).
     """
     path = Path(path)
     table = read_table(path)
-    outcome = validate(table, lookups())
+    outcome = validate(table, lookups(organisation_ids))
     return _load(outcome, table, path, skip_invalid, source, user, filename or path.name)
 
 
@@ -78,9 +89,22 @@ def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -
         rejects = write_rejects(table, outcome.problems, path)
     if outcome.valid.height == 0:
         return ImportReport(outcome.rows, 0, 0, outcome.problems, None, rejects)
-    result = load_observations(
-        outcome.valid.select(COLUMNS), source=source, filename=filename, user=user
-    )
+    with transaction.atomic():
+        result = load_observations(
+            outcome.valid.select(COLUMNS), source=source, filename=filename, user=user
+        )
+        audit.record(
+            "returns.import",
+            user=user,
+            obj=Submission(pk=result.submission_id),
+            organisation=_single_organisation(outcome.valid),
+            changes={
+                "rows": [None, outcome.rows],
+                "imported": [None, result.inserted],
+                "new_versions": [None, result.new_versions],
+                "filename": [None, filename],
+            },
+        )
     return ImportReport(
         outcome.rows,
         result.inserted,
@@ -89,6 +113,12 @@ def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -
         result.submission_id,
         rejects,
     )
+
+
+def _single_organisation(valid: pl.DataFrame) -> Organisation | None:
+    """The organisation a submission is about, when it is about one (the usual case)."""
+    ids = valid.get_column("organisation_id").unique().to_list()
+    return Organisation.objects.filter(pk=ids[0]).first() if len(ids) == 1 else None
 
 
 def write_rejects(table: pl.DataFrame, problems: list[Problem], path: Path) -> Path:

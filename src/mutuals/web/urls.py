@@ -1,11 +1,23 @@
 from django.urls import path
 
-from mutuals.web.views import contracts, home, organisations
+from mutuals.web.views import contract_edit, contracts, home, organisations, returns_upload
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("organisations/", organisations.organisation_list, name="organisations"),
     path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation"),
+    path(
+        "organisations/<int:pk>/returns/upload/",
+        returns_upload.upload_returns,
+        name="returns-upload",
+    ),
     path("contracts/", contracts.contract_list, name="contracts"),
     path("contracts/<int:pk>/", contracts.contract_detail, name="contract"),
+    path("contracts/new/", contract_edit.start, name="contract-new"),
+    path("contracts/new/check/", contract_edit.check, name="contract-new-check"),
+    path("contracts/new/<slug:step>/", contract_edit.step, name="contract-new-step"),
+    path("contracts/<int:pk>/edit/", contract_edit.start, name="contract-edit"),
+    path("contracts/<int:pk>/edit/check/", contract_edit.check, name="contract-edit-check"),
+    path("contracts/<int:pk>/edit/<slug:step>/", contract_edit.step, name="contract-edit-step"),
+    path("contracts/<int:pk>/saved/", contract_edit.saved, name="contract-saved"),
 ]

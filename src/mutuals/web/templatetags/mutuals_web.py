@@ -22,7 +22,10 @@ DEMO_NOTICE = "All organisations and figures on this site are synthetic demo dat
 @register.simple_tag(takes_context=True)
 def service_navigation(context) -> str:
     request = context.get("request")
-    return components.service_navigation(request.path if request else None)
+    user = getattr(request, "user", None)
+    return components.service_navigation(
+        request.path if request else None, bool(user and user.is_authenticated)
+    )
 
 
 @register.simple_tag

@@ -3,6 +3,7 @@
 from django.shortcuts import render
 from django.urls import reverse
 
+from mutuals.accounts.permissions import allowed_in, can, viewer_for, visible
 from mutuals.contracts import queries
 from mutuals.registry.queries import programme_choices
 from mutuals.web.components import paginate, pagination
@@ -10,9 +11,15 @@ from mutuals.web.forms import ContractFilterForm
 
 
 def contract_list(request):
+    viewer = viewer_for(request)
     form = ContractFilterForm(request.GET, programmes=programme_choices())
     filters = form.filters()
-    page = paginate(request, queries.search_contracts(filters["status"], filters["programme"]))
+    page = paginate(
+        request, queries.search_contracts(filters["status"], filters["programme"], viewer=viewer)
+    )
+    may_create = any(
+        allowed_in(viewer, "create", "contract", pk) for pk in viewer.holding("commissioner")
+    )
     return render(
         request,
         "mutuals/contracts/list.html",
@@ -21,19 +28,28 @@ def contract_list(request):
             "filters": filters,
             "page": page,
             "pagination": pagination(request, page),
+            "may_create": may_create,
             "breadcrumbs": [("Home", reverse("home"))],
         },
     )
 
 
 def contract_detail(request, pk: int):
-    contract_page = queries.contract_page(pk)
+    viewer = viewer_for(request)
+    contract_page = queries.contract_page(pk, viewer=viewer)
+    contract = contract_page.contract
+    audit_events = visible(viewer, "audit_event").filter(
+        object_type="contract", object_id=str(contract.pk)
+    )
     return render(
         request,
         "mutuals/contracts/detail.html",
         {
             "page": contract_page,
-            "contract": contract_page.contract,
+            "contract": contract,
+            "may_change": can(viewer, "change", contract),
+            "audit_events": list(audit_events.select_related("user")[:50]),
+            "may_see_audit": viewer.is_auditor or contract.pk in viewer.commissioned_contract_ids,
             "breadcrumbs": [("Home", reverse("home")), ("Contracts", reverse("contracts"))],
         },
     )

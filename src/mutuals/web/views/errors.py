@@ -15,6 +15,11 @@ def forbidden(request, exception=None):
     return render(request, "mutuals/errors/403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A form sent without its security token (often an old tab): the 403 page, no detail."""
+    return render(request, "mutuals/errors/403.html", status=403)
+
+
 def not_found(request, exception=None):
     return render(request, "mutuals/errors/404.html", status=404)
 

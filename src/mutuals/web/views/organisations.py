@@ -3,6 +3,7 @@
 from django.shortcuts import render
 from django.urls import reverse
 
+from mutuals.accounts.permissions import allowed_in, viewer_for
 from mutuals.registry import queries
 from mutuals.returns.queries import latest_returns
 from mutuals.web.components import paginate, pagination
@@ -14,7 +15,9 @@ def organisation_list(request):
     filters = form.filters()
     page = paginate(
         request,
-        queries.search_organisations(filters["q"], filters["programme"], filters["kind"]),
+        queries.search_organisations(
+            filters["q"], filters["programme"], filters["kind"], viewer=viewer_for(request)
+        ),
     )
     return render(
         request,
@@ -30,14 +33,18 @@ def organisation_list(request):
 
 
 def organisation_detail(request, pk: int):
-    organisation_page = queries.organisation_page(pk)
+    viewer = viewer_for(request)
+    organisation_page = queries.organisation_page(pk, viewer=viewer)
+    organisation = organisation_page.organisation
     return render(
         request,
         "mutuals/organisations/detail.html",
         {
             "page": organisation_page,
-            "organisation": organisation_page.organisation,
-            "latest_returns": latest_returns(organisation_page.organisation),
+            "organisation": organisation,
+            "may_see_returns": allowed_in(viewer, "view", "observation", organisation.pk),
+            "may_upload_returns": allowed_in(viewer, "create", "submission", organisation.pk),
+            "latest_returns": latest_returns(organisation, viewer=viewer),
             "breadcrumbs": [("Home", reverse("home")), ("Organisations", reverse("organisations"))],
         },
     )

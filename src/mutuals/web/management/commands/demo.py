@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from mutuals.accounts.demo import DEMO_PASSWORD, ensure_demo_users
+from mutuals.accounts.demo import DEMO_PASSWORD, assign_demo_roles, ensure_demo_users
 from mutuals.registry.models import Organisation
 
 
@@ -31,6 +31,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write("The database already holds a world; using it.")
         users = ensure_demo_users()
+        for role, where in assign_demo_roles().items():
+            self.stdout.write(f"  {role}@demo.invalid: {where}")
         self.stdout.write(f"Ready in {time.monotonic() - started:.0f} s.")
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}): {', '.join(users)}")
         if no_serve:

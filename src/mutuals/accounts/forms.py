@@ -1,0 +1,88 @@
+"""Sign-in, invitation and password forms, with the error text people read."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+
+from mutuals.accounts.models import RoleName
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput,
+        error_messages={"required": "Enter your password"},
+    )
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password",
+        "inactive": "This account has been switched off",
+    }
+
+
+class ResetForm(PasswordResetForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+    )
+
+
+class ChoosePasswordForm(SetPasswordForm):
+    error_messages = {"password_mismatch": "The passwords do not match: enter the same one twice"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "New password"
+        self.fields["new_password1"].help_text = "At least 8 characters, not a common password"
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].label = "Confirm the new password"
+        self.fields["new_password2"].help_text = ""
+        self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address of the person to invite",
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address of the person to invite",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+    )
+    role = forms.ChoiceField(
+        label="Role", error_messages={"required": "Select the role to give them"}
+    )
+    organisation = forms.TypedChoiceField(
+        label="Organisation",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "Select an organisation you manage"},
+    )
+
+    def __init__(self, *args, roles: list[str], organisations: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r, RoleName(r).label) for r in roles]
+        self.fields["organisation"].choices = [("", "None (auditors)"), *organisations]
+
+    def clean(self):
+        cleaned = super().clean()
+        role, organisation = cleaned.get("role"), cleaned.get("organisation")
+        if role and role != RoleName.AUDITOR and organisation is None:
+            self.add_error("organisation", "Select the organisation the role is in")
+        if role == RoleName.AUDITOR:
+            cleaned["organisation"] = None
+        return cleaned

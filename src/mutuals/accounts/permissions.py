@@ -1,0 +1,303 @@
+"""Who may see and do what, written once as data and enforced where data is fetched.
+
+:data:`MATRIX` maps (role, object kind, action) to a *scope*:
+
+- ``all``: every object of that kind;
+- ``own_organisation``: objects belonging to an organisation where the person holds the role;
+- ``commissioned``: objects of the contracts the person's commissioning organisation
+  commissions, and of the providers holding them;
+- ``published``: only what has been published (see :data:`PUBLISHED`);
+- ``none``: nothing (the default for any combination not listed).
+
+Views, the API and the CLI build a :class:`Viewer` once and filter through
+:func:`scope`, :func:`visible` and :func:`can`; templates only decide layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from django.db.models import Model, Q, QuerySet
+
+from mutuals.accounts.models import AuditEvent, Role, RoleName
+
+PUBLIC = "public"
+ROLES = (*RoleName.values, PUBLIC)
+Scope = Literal["all", "own_organisation", "commissioned", "published", "none"]
+SCOPES: tuple[Scope, ...] = ("all", "own_organisation", "commissioned", "published", "none")
+ACTIONS = ("view", "create", "change", "vote")
+
+# Object kinds with a model today, and the kinds later issues will add (register, ballot,
+# survey, result): their rules are data now, so those issues only add the model paths.
+KINDS = (
+    "organisation",
+    "contract",
+    "objective",
+    "observation",
+    "submission",
+    "audit_event",
+    "invitation",
+    "register",
+    "ballot",
+    "survey",
+    "result",
+)
+
+C, PM, PS, A = (
+    RoleName.COMMISSIONER,
+    RoleName.PROVIDER_MANAGER,
+    RoleName.PROVIDER_STAFF,
+    "auditor",
+)
+
+MATRIX: dict[tuple[str, str, str], Scope] = {
+    # Registry entries and contract terms are public records, as on Contracts Finder.
+    **{(role, "organisation", "view"): "published" for role in (C, PM, PS, PUBLIC)},
+    (A, "organisation", "view"): "all",
+    **{(role, "contract", "view"): "published" for role in (C, PM, PS, PUBLIC)},
+    (A, "contract", "view"): "all",
+    (C, "contract", "create"): "commissioned",
+    (C, "contract", "change"): "commissioned",
+    **{(role, "objective", "view"): "published" for role in (C, PM, PS, PUBLIC)},
+    (A, "objective", "view"): "all",
+    (C, "objective", "create"): "commissioned",
+    (C, "objective", "change"): "commissioned",
+    # Returns are not published: the provider's managers, its commissioners and auditors.
+    (C, "observation", "view"): "commissioned",
+    (PM, "observation", "view"): "own_organisation",
+    (A, "observation", "view"): "all",
+    (C, "submission", "view"): "commissioned",
+    (PM, "submission", "view"): "own_organisation",
+    (PM, "submission", "create"): "own_organisation",
+    (A, "submission", "view"): "all",
+    (C, "audit_event", "view"): "commissioned",
+    (A, "audit_event", "view"): "all",
+    (PM, "invitation", "create"): "own_organisation",
+    (A, "invitation", "create"): "all",
+    # Governance and engagement, for the issues that build them.
+    (PM, "register", "view"): "own_organisation",
+    (PM, "register", "change"): "own_organisation",
+    (A, "register", "view"): "all",
+    (PM, "ballot", "view"): "own_organisation",
+    (PM, "ballot", "create"): "own_organisation",
+    (PS, "ballot", "view"): "own_organisation",
+    (PS, "ballot", "vote"): "own_organisation",
+    (A, "ballot", "view"): "all",
+    (PM, "survey", "view"): "own_organisation",
+    (PM, "survey", "create"): "own_organisation",
+    (PS, "survey", "view"): "own_organisation",
+    (A, "survey", "view"): "all",
+    **{(role, "result", "view"): "published" for role in (C, PUBLIC)},
+    (PM, "result", "view"): "own_organisation",
+    (PS, "result", "view"): "own_organisation",
+    (A, "result", "view"): "all",
+}
+
+
+def rule(role: str, kind: str, action: str) -> Scope:
+    return MATRIX.get((role, kind, action), "none")
+
+
+# What "published" means per kind, as a filter. Kinds not listed publish nothing yet; the
+# publishing app registers a filter here when it marks reports published.
+PUBLISHED: dict[str, Callable[[], Q]] = {
+    "organisation": Q,
+    "contract": Q,
+    "objective": Q,
+}
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class ModelPaths:
+    """How to reach a kind's owning provider and its commissioners from its queryset."""
+
+    model: Callable[[], type[Model]]
+    provider: str  # lookup to the provider organisation's id
+    commissioners: str | None = None  # lookup to commissioning organisations' ids
+
+
+def _model(path: str) -> Callable[[], type[Model]]:
+    def load() -> type[Model]:
+        from django.apps import apps
+
+        return apps.get_model(path)
+
+    return load
+
+
+PATHS: dict[str, ModelPaths] = {
+    "organisation": ModelPaths(_model("registry.Organisation"), "pk"),
+    "contract": ModelPaths(_model("contracts.Contract"), "provider", "commissioners"),
+    "objective": ModelPaths(
+        _model("contracts.Objective"), "contract__provider", "contract__commissioners"
+    ),
+    "observation": ModelPaths(_model("returns.Observation"), "organisation"),
+    "submission": ModelPaths(_model("returns.Submission"), "observations__organisation"),
+    "audit_event": ModelPaths(_model("accounts.AuditEvent"), "organisation"),
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person asking, with the organisations in which they hold each role."""
+
+    user_id: int | None = None
+    organisations: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def roles(self) -> list[str]:
+        held = [role for role, ids in self.organisations.items() if ids or role == A]
+        return held or [PUBLIC]
+
+    @property
+    def is_auditor(self) -> bool:
+        return A in self.organisations
+
+    @property
+    def is_public(self) -> bool:
+        return self.roles == [PUBLIC]
+
+    def holding(self, role: str) -> frozenset[int]:
+        return self.organisations.get(role, frozenset())
+
+    @cached_property
+    def commissioned_contract_ids(self) -> frozenset[int]:
+        from mutuals.contracts.models import Contract
+
+        ids = self.holding(C)
+        if not ids:
+            return frozenset()
+        return frozenset(
+            Contract.objects.filter(commissioners__in=ids).values_list("pk", flat=True)
+        )
+
+    @cached_property
+    def commissioned_provider_ids(self) -> frozenset[int]:
+        from mutuals.contracts.models import Contract
+
+        ids = self.commissioned_contract_ids
+        if not ids:
+            return frozenset()
+        return frozenset(Contract.objects.filter(pk__in=ids).values_list("provider_id", flat=True))
+
+
+ANONYMOUS = Viewer()
+
+
+def viewer_for_user(user) -> Viewer:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    held: dict[str, set[int]] = {}
+    for role, organisation_id in Role.objects.filter(user=user).values_list(
+        "role", "organisation_id"
+    ):
+        held.setdefault(role, set())
+        if organisation_id is not None:
+            held[role].add(organisation_id)
+    return Viewer(user.pk, {role: frozenset(ids) for role, ids in held.items()})
+
+
+def viewer_for(request) -> Viewer:
+    """The request's viewer, built once per request."""
+    viewer = getattr(request, "_mutuals_viewer", None)
+    if viewer is None:
+        viewer = viewer_for_user(getattr(request, "user", None))
+        request._mutuals_viewer = viewer
+    return viewer
+
+
+def _scope_filter(viewer: Viewer, role: str, kind: str, action: str) -> Q:
+    scope = rule(role, kind, action)
+    if scope == "all":
+        return Q()
+    if scope == "published":
+        return PUBLISHED[kind]() if kind in PUBLISHED else NOTHING
+    if scope == "none" or kind not in PATHS:
+        return NOTHING
+    paths = PATHS[kind]
+    if scope == "own_organisation":
+        return Q(**{f"{paths.provider}__in": viewer.holding(role)})
+    # commissioned: the contracts it commissions; other kinds, their providers' records.
+    if kind == "contract":
+        return Q(pk__in=viewer.commissioned_contract_ids)
+    if paths.commissioners:
+        return Q(**{f"{paths.commissioners}__in": viewer.holding(role)})
+    return Q(**{f"{paths.provider}__in": viewer.commissioned_provider_ids})
+
+
+def scope(viewer: Viewer, kind: str, action: str = "view") -> Q:
+    """A filter for ``kind``'s queryset: everything any of the viewer's roles allows."""
+    combined = NOTHING
+    for role in viewer.roles:
+        part = _scope_filter(viewer, role, kind, action)
+        if part == Q():
+            return Q()
+        combined |= part
+    return combined
+
+
+def visible(viewer: Viewer, kind: str, action: str = "view", queryset: QuerySet | None = None):
+    """``queryset`` (default: every object of ``kind``) narrowed to what the viewer may
+    ``action``; without duplicates when the filter crosses a many-to-many relation."""
+    model = PATHS[kind].model()
+    queryset = model.objects.all() if queryset is None else queryset
+    condition = scope(viewer, kind, action)
+    if condition == Q():
+        return queryset
+    return queryset.filter(pk__in=model.objects.filter(condition).values("pk"))
+
+
+def visible_organisations(viewer: Viewer) -> QuerySet:
+    return visible(viewer, "organisation")
+
+
+def visible_contracts(viewer: Viewer) -> QuerySet:
+    return visible(viewer, "contract")
+
+
+def visible_observations(viewer: Viewer, queryset: QuerySet | None = None) -> QuerySet:
+    return visible(viewer, "observation", queryset=queryset)
+
+
+def visible_audit_events(viewer: Viewer) -> QuerySet[AuditEvent]:
+    return visible(viewer, "audit_event")
+
+
+def can(viewer: Viewer, action: str, obj: Model) -> bool:
+    """Whether the viewer may ``action`` this object (one query)."""
+    kind = kind_of(obj)
+    return visible(viewer, kind, action).filter(pk=obj.pk).exists()
+
+
+# Kinds a commissioning organisation creates under its own name (a contract it lets).
+COMMISSIONED_BY_ITSELF = frozenset({"contract", "objective"})
+
+
+def allowed_in(viewer: Viewer, action: str, kind: str, organisation_id: int) -> bool:
+    """Whether the viewer may ``action`` objects of ``kind`` belonging to an organisation
+    (for creating things, and for kinds without a model yet)."""
+    for role in viewer.roles:
+        scope_ = rule(role, kind, action)
+        if scope_ == "all":
+            return True
+        if scope_ == "published" and kind in PUBLISHED and PUBLISHED[kind]() == Q():
+            return True
+        if scope_ == "own_organisation" and organisation_id in viewer.holding(role):
+            return True
+        if scope_ == "commissioned" and (
+            organisation_id in viewer.commissioned_provider_ids
+            or (kind in COMMISSIONED_BY_ITSELF and organisation_id in viewer.holding(role))
+        ):
+            return True
+    return False
+
+
+def kind_of(obj: Model) -> str:
+    for kind, paths in PATHS.items():
+        if isinstance(obj, paths.model()):
+            return kind
+    raise LookupError(f"no permission rules for {type(obj).__name__}")

@@ -1,0 +1,120 @@
+"""The account journeys: sign in and out, your account, password reset and invitations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+
+from mutuals.accounts import services
+from mutuals.accounts.forms import ChoosePasswordForm, InvitationForm, ResetForm, SignInForm
+from mutuals.accounts.models import Role
+from mutuals.accounts.permissions import viewer_for
+from mutuals.registry.models import Organisation
+
+T = "mutuals/accounts/"
+
+
+class SignInView(auth_views.LoginView):
+    template_name = T + "sign_in.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    http_method_names = ["post", "options"]
+
+
+class ResetView(auth_views.PasswordResetView):
+    template_name = T + "password_reset.html"
+    form_class = ResetForm
+    email_template_name = T + "password_reset_email.txt"
+    subject_template_name = T + "password_reset_subject.txt"
+    success_url = reverse_lazy("password-reset-sent")
+
+
+class ResetSentView(auth_views.PasswordResetDoneView):
+    template_name = T + "password_reset_sent.html"
+
+
+class ResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = T + "password_choose.html"
+    form_class = ChoosePasswordForm
+    success_url = reverse_lazy("password-reset-complete")
+
+
+class ResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = T + "password_reset_complete.html"
+
+
+@login_required
+def account(request):
+    viewer = viewer_for(request)
+    roles = Role.objects.filter(user=request.user).select_related("organisation")
+    return render(
+        request,
+        T + "account.html",
+        {"roles": roles, "may_invite": bool(services.roles_to_offer(viewer))},
+    )
+
+
+def _organisations_to_offer(viewer) -> list[tuple[int, str]]:
+    organisations = Organisation.objects.order_by("name")
+    if not viewer.is_auditor:
+        organisations = organisations.filter(pk__in=viewer.holding("provider_manager"))
+    return list(organisations.values_list("pk", "name"))
+
+
+@login_required
+def invite(request):
+    viewer = viewer_for(request)
+    roles = services.roles_to_offer(viewer)
+    if not roles:
+        raise PermissionDenied
+    form = InvitationForm(
+        request.POST if request.method == "POST" else None,
+        roles=roles,
+        organisations=_organisations_to_offer(viewer),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        organisation = Organisation.objects.filter(pk=data["organisation"]).first()
+        services.invite(
+            viewer,
+            request.user,
+            data["email"],
+            data["role"],
+            organisation,
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+        messages.success(request, f"Invitation sent to {data['email']}")
+        return redirect("invitation-sent")
+    return render(request, T + "invite.html", {"form": form})
+
+
+@login_required
+def invitation_sent(request):
+    return render(request, T + "invitation_sent.html")
+
+
+def accept_invitation(request, token: str):
+    try:
+        invitation = services.open_invitation(token)
+    except services.InvitationInvalid as error:
+        return render(request, T + "invitation_invalid.html", {"reason": str(error)}, status=400)
+    form = ChoosePasswordForm(
+        services.new_user_for(invitation), request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accept(token, form)
+        except services.InvitationInvalid as error:
+            return render(
+                request, T + "invitation_invalid.html", {"reason": str(error)}, status=400
+            )
+        messages.success(request, "Your password is set. Sign in to continue.")
+        return redirect(reverse("sign-in"))
+    return render(request, T + "invitation_accept.html", {"form": form, "invitation": invitation})

@@ -1,0 +1,98 @@
+"""The returns upload journey: choose a file, see every problem in it, fix, resubmit, done.
+
+Validation is the one shared path, :func:`mutuals.returns.services.import_returns`; this
+view only stores the upload, calls it, and shows what it says."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from mutuals.accounts.permissions import allowed_in, viewer_for, visible
+from mutuals.errors import FileUnreadable, ImportRejected
+from mutuals.returns.models import Observation
+from mutuals.returns.services import import_returns
+
+PROBLEMS_SHOWN = 100
+SUFFIXES = {".csv", ".xlsx"}
+
+
+class UploadForm(forms.Form):
+    returns_file = forms.FileField(
+        label="Returns file",
+        help_text="A CSV or XLSX file with the columns organisation, metric, period and value",
+        error_messages={
+            "required": "Select a returns file",
+            "empty": "The selected file is empty",
+        },
+    )
+
+    def clean_returns_file(self):
+        upload = self.cleaned_data["returns_file"]
+        if Path(upload.name).suffix.lower() not in SUFFIXES:
+            raise forms.ValidationError("The selected file must be a CSV or XLSX file")
+        return upload
+
+
+def upload_returns(request, pk: int):
+    viewer = viewer_for(request)
+    organisation = get_object_or_404(visible(viewer, "organisation"), pk=pk)
+    if not allowed_in(viewer, "create", "submission", organisation.pk):
+        raise PermissionDenied
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None)
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "breadcrumbs": [
+            ("Home", reverse("home")),
+            ("Organisations", reverse("organisations")),
+            (organisation.name, organisation.get_absolute_url()),
+        ],
+    }
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["returns_file"]
+        try:
+            report = _import(upload, request.user, organisation.pk)
+        except ImportRejected as rejected:
+            problems = sorted(rejected.problems)
+            context.update(
+                problems=[("#id_returns_file", str(p)) for p in problems[:PROBLEMS_SHOWN]],
+                more_problems=max(0, len(problems) - PROBLEMS_SHOWN),
+                problem_count=len(problems),
+                rows=rejected.rows,
+            )
+            return render(request, "mutuals/returns/upload.html", context, status=400)
+        except FileUnreadable as error:
+            form.add_error("returns_file", f"The file could not be read: {error}")
+            return render(request, "mutuals/returns/upload.html", context, status=400)
+        versions = Observation.objects.filter(submission_id=report.submission_id)
+        context.update(
+            report=report,
+            versions=list(
+                versions.select_related("metric").order_by("metric__name", "period_start")[:50]
+            ),
+        )
+        return render(request, "mutuals/returns/upload_done.html", context)
+    return render(request, "mutuals/returns/upload.html", context)
+
+
+def _import(upload, user, organisation_id: int):
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with open(path, "wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        return import_returns(
+            path,
+            source="upload",
+            user=user,
+            filename=Path(upload.name).name,
+            organisation_ids=[organisation_id],
+        )

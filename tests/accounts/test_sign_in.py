@@ -1,0 +1,185 @@
+"""Signing in and out, lockout, sessions, security headers and the deploy checks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import identify_hasher
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from mutuals.accounts.demo import DEMO_PASSWORD, ensure_demo_users
+from mutuals.accounts.models import AuditEvent
+
+from .conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sign_in(client, username, password=PASSWORD):
+    return client.post(reverse("sign-in"), {"username": username, "password": password})
+
+
+def test_sign_in_and_out_are_audited(client, people):
+    response = sign_in(client, "pm@example.org")
+    assert response.status_code == 302 and response["Location"] == reverse("account")
+    page = client.get(reverse("account")).content.decode()
+    assert "Provider manager" in page and "Brackenford Community Health CIC" in page
+    client.post(reverse("sign-out"))
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", "username"))
+    assert actions == [("sign-in", "pm@example.org"), ("sign-out", "pm@example.org")]
+
+
+def test_wrong_password_shows_the_error_summary_and_is_audited(client, people):
+    response = sign_in(client, "pm@example.org", "wrong")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page and "Enter a correct email address and password" in page
+    assert AuditEvent.objects.filter(action="sign-in-failed", username="pm@example.org").exists()
+
+
+def test_empty_form_names_each_field(client, db):
+    page = client.post(reverse("sign-in"), {}).content.decode()
+    assert "Enter your email address" in page and "Enter your password" in page
+    assert 'href="#id_username"' in page and 'href="#id_password"' in page
+
+
+def test_brute_force_locks_the_account(client, people, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "pm@example.org", "guess")
+    response = sign_in(client, "pm@example.org")  # even the right password is refused now
+    assert response.status_code == 429
+    assert "Your account is locked" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_success_resets_the_failure_count(client, people, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(client, "pm@example.org", "guess")
+    assert sign_in(client, "pm@example.org").status_code == 302
+    client.post(reverse("sign-out"))
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(client, "pm@example.org", "guess")
+    assert sign_in(client, "pm@example.org").status_code == 302
+
+
+def test_a_stolen_session_cookie_is_useless_after_sign_out(client, people):
+    sign_in(client, "pm@example.org")
+    stolen = client.cookies["sessionid"].value
+    assert client.get(reverse("account")).status_code == 200
+    client.post(reverse("sign-out"))
+
+    thief = Client()
+    thief.cookies["sessionid"] = stolen
+    response = thief.get(reverse("account"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("sign-in"))
+    # and the organisation's unpublished returns are not shown to the replayed session
+    page = thief.get(
+        reverse("organisation", args=[people["provider_manager"].roles.get().organisation_id])
+    )
+    assert "Latest returns" not in page.content.decode()
+
+
+def test_sign_out_needs_post(client, people):
+    sign_in(client, "pm@example.org")
+    assert client.get(reverse("sign-out")).status_code == 405
+
+
+def test_passwords_are_hashed_with_argon2(db, settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    user = get_user_model().objects.create_user("x@example.org", password=PASSWORD)
+    assert identify_hasher(user.password).algorithm == "argon2"
+
+
+def test_security_headers_and_content_security_policy(client, db):
+    response = client.get(reverse("home"))
+    policy = response["Content-Security-Policy"]
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ):
+        assert directive in policy
+    assert "unsafe-inline" not in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_session_and_csrf_cookies_are_secure_outside_debug(client, people, settings):
+    assert settings.DEBUG is False
+    assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
+    sign_in(client, "pm@example.org")
+    cookie = client.cookies["sessionid"]
+    assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+@override_settings(DEBUG=False)
+def test_demo_accounts_are_refused_without_debug(client, db):
+    ensure_demo_users()
+    response = sign_in(client, "auditor@demo.invalid", DEMO_PASSWORD)
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+@override_settings(DEBUG=True)
+def test_demo_accounts_work_in_debug(client, db):
+    ensure_demo_users()
+    assert sign_in(client, "auditor@demo.invalid", DEMO_PASSWORD).status_code == 302
+
+
+@pytest.mark.slow
+def test_check_deploy_passes_with_production_settings(tmp_path):
+    # A production-like environment: nothing inherited from the test run (the browser
+    # tests, for one, allow async-unsafe ORM calls) but the path to the interpreter.
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "example.org",
+        "MUTUALS_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "mutuals.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_demo_users_get_their_roles_in_the_demo_world(world):
+    from mutuals.accounts.demo import assign_demo_roles
+    from mutuals.accounts.permissions import viewer_for_user
+
+    ensure_demo_users()
+    placed = assign_demo_roles()
+    assert placed["commissioner"] == "Brackenford Primary Care Trust"
+    assert placed["provider"] == placed["staff"] == "Brackenford Community Health CIC"
+    model = get_user_model()
+    viewer = viewer_for_user(model.objects.get(username="provider@demo.invalid"))
+    assert viewer.holding("provider_manager") == {world["health"].pk}
+    assert viewer_for_user(model.objects.get(username="auditor@demo.invalid")).is_auditor
+    assign_demo_roles()  # again: the same roles, not twice as many
+    assert model.objects.get(username="staff@demo.invalid").roles.count() == 1
+
+
+def test_a_form_without_its_csrf_token_gets_the_403_page(people):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("sign-in"), {"username": "pm@example.org", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "You cannot see this page" in response.content.decode()
