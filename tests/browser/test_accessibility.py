@@ -1,0 +1,132 @@
+"""Every main page, rendered in Chromium, has no WCAG 2.2 AA violation that axe-core finds and
+reflows at 320 CSS pixels (WCAG 1.4.10); each is saved as a screenshot, wide and narrow, in
+test-artifacts/screenshots/ for people to look at."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from .checks import assert_accessible, assert_reflows, axe_violations, describe
+from .conftest import person, sign_in_directly
+
+pytestmark = pytest.mark.browser
+
+# Each page by a name (also its screenshot's name), with how to reach it in the test world.
+PAGES: dict[str, Callable[[dict], str]] = {
+    "home": lambda world: reverse("home"),
+    "organisations": lambda world: reverse("organisations"),
+    "organisations-filtered": lambda world: (
+        reverse("organisations") + "?q=brack&programme=right-to-request&kind=provider"
+    ),
+    "organisations-empty": lambda world: reverse("organisations") + "?q=nothing-matches",
+    "organisation-provider": lambda world: world["health"].get_absolute_url(),
+    "organisation-commissioner": lambda world: world["pct"].get_absolute_url(),
+    "organisation-comparator": lambda world: world["comparators"][0].get_absolute_url(),
+    "contracts": lambda world: reverse("contracts"),
+    "contracts-filtered": lambda world: reverse("contracts") + "?status=active",
+    "contract-with-baseline": lambda world: world["health_contract"].get_absolute_url(),
+    "contract-without-baseline": lambda world: world["practice_contract"].get_absolute_url(),
+    "not-found": lambda world: "/no-such-page/",
+}
+
+
+# Pages behind sign-in: who signs in, and the page. A question page of the contract journey
+# needs the draft its first page starts, so those go through the start page first.
+SIGNED_IN_PAGES: dict[str, tuple[str, Callable[[dict], str]]] = {
+    "account-auditor": ("auditor", lambda world: reverse("account")),
+    "invite-auditor": ("auditor", lambda world: reverse("invite")),
+    "account-provider-manager": ("provider_manager", lambda world: reverse("account")),
+    "returns-upload": (
+        "provider_manager",
+        lambda world: reverse("returns-upload", args=[world["health"].pk]),
+    ),
+    **{
+        f"contract-new-{step}": (
+            "commissioner",
+            lambda world, step=step: reverse("contract-new-step", args=[step]),
+        )
+        for step in ("terms", "commissioners", "baseline", "objectives", "value")
+    },
+    "contract-edit-check": (
+        "commissioner",
+        lambda world: reverse("contract-edit-check", args=[world["health_contract"].pk]),
+    ),
+}
+DRAFT_STARTS = {
+    "contract-new-": lambda world: reverse("contract-new"),
+    "contract-edit-": lambda world: reverse("contract-edit", args=[world["health_contract"].pk]),
+}
+# Where each role is held in the test world (an auditor holds it across all organisations).
+ROLE_IN = {"auditor": None, "provider_manager": "health", "commissioner": "pct"}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_wcag_violations(page, world, name):
+    response = page.goto(PAGES[name](world))
+    assert response.status == (404 if name == "not-found" else 200)
+    page.wait_for_load_state("load")
+    # GOV.UK Frontend's JavaScript ran (init.js, an ES module served from our static files).
+    assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
+    assert_accessible(page, name)
+    assert_reflows(page, name)
+
+
+@pytest.mark.parametrize("name", SIGNED_IN_PAGES)
+def test_signed_in_page_has_no_wcag_violations(page, site, world, name):
+    role, url = SIGNED_IN_PAGES[name]
+    where = ROLE_IN[role]
+    sign_in_directly(page, site, person(f"{role}@example.org", role, where and world[where]))
+    for prefix, start in DRAFT_STARTS.items():
+        if name.startswith(prefix):
+            page.goto(start(world))
+    response = page.goto(url(world))
+    assert response.status == 200
+    assert page.url.endswith(url(world)), f"{name} sent {role} to {page.url}"
+    assert_accessible(page, name)
+    assert_reflows(page, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "button"),
+    [
+        ("sign-in", "/sign-in/", None),
+        ("sign-in-errors", "/sign-in/", "Sign in"),
+        ("password-reset", "/password-reset/", None),
+        ("password-reset-errors", "/password-reset/", "Send"),
+    ],
+)
+def test_sign_in_pages_have_no_wcag_violations(page, world, name, url, button):
+    page.goto(url)
+    if button:
+        page.get_by_role("button", name=re.compile(button)).click()
+        expect(page.locator(".govuk-error-summary")).to_be_focused()
+    assert_accessible(page, name)
+    assert_reflows(page, name)
+
+
+def test_a_question_page_with_errors_has_no_wcag_violations(page, site, world):
+    sign_in_directly(page, site, person("commissioner@example.org", "commissioner", world["pct"]))
+    page.goto(reverse("contract-new"))
+    page.get_by_label("Contract reference").fill("")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    assert_accessible(page, "contract-new-terms-errors")
+
+
+def test_axe_reports_a_violation_it_is_shown(page, world):
+    """The check itself works: a page with an unlabelled field fails, with a readable message."""
+    page.goto(reverse("home"))
+    page.evaluate(
+        "() => document.querySelector('main').insertAdjacentHTML("
+        "'beforeend', '<input type=\"text\" id=\"unlabelled\">')"
+    )
+    violations = axe_violations(page)
+    assert "label" in {violation["id"] for violation in violations}
+    message = describe(violations)
+    assert "- label (critical): Form elements must have labels" in message
+    assert "at #unlabelled" in message
