@@ -13,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 from mutuals import cli, config
 
 ROOT = Path(__file__).resolve().parents[1]
-OUR_APPS = ("registry", "returns", "contracts")
+OUR_APPS = ("registry", "returns", "contracts", "accounts")
 
 
 def test_every_setting_is_documented_in_the_readme():
@@ -58,8 +58,14 @@ def test_models_and_migrations_agree(db):
 def test_migrations_unapply_and_reapply():
     executor = MigrationExecutor(connection)
     leaves = [key for key in executor.loader.graph.leaf_nodes() if key[0] in OUR_APPS]
-    executor.migrate([(app, None) for app in ("contracts", "returns", "registry")])
+    executor.migrate([(app, None) for app in ("accounts", "contracts", "returns", "registry")])
     executor.loader.build_graph()
     executor.migrate(leaves)
     tables = connection.introspection.table_names()
-    assert {"registry_organisation", "returns_observation", "contracts_contract"} <= set(tables)
+    assert {
+        "registry_organisation",
+        "returns_observation",
+        "contracts_contract",
+        "accounts_role",
+        "accounts_auditevent",
+    } <= set(tables)
