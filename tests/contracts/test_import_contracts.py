@@ -101,7 +101,7 @@ def test_problems_are_named_and_nothing_saved(parties, tmp_path):
     with pytest.raises(ImportRejected) as raised:
         import_contracts(write(tmp_path / "c.csv", HEADER, ROW, bad))
     assert [str(p) for p in raised.value.problems] == [
-        "row 3, column provider: no organisation has the ODS code or Companies House number 'NOPE1'"
+        "row 3, column provider: no organisation has the ODS code, Companies House number or charity number 'NOPE1'"
     ]
     assert Contract.objects.count() == 0
 

@@ -68,8 +68,8 @@ def test_skip_invalid_imports_the_rest_and_writes_the_rejects(catalogue, tmp_pat
             "metric": rows[42][1],
             "period": rows[42][2],
             "value": rows[42][3],
-            "reasons": "organisation: no organisation has the ODS code or Companies House "
-            "number 'XXXXX'",
+            "reasons": "organisation: no organisation has the ODS code, Companies House "
+            "number or charity number 'XXXXX'",
         }
     ]
 

@@ -41,8 +41,8 @@ def test_clean_rows_resolve_ids_and_periods():
     [
         (
             ("XXXXX", "sickness-absence", "2011-Q2", "1"),
-            "row 2, column organisation: no organisation has the ODS code or Companies House "
-            "number 'XXXXX'",
+            "row 2, column organisation: no organisation has the ODS code, Companies House "
+            "number or charity number 'XXXXX'",
         ),
         (
             ("NQX01", "beds", "2011-Q2", "1"),

@@ -75,7 +75,8 @@ def _organisation(identifier: str, column: str):
     organisation = find_by_identifier(identifier)
     if organisation is None:
         raise CellError(
-            column, f"no organisation has the ODS code or Companies House number '{identifier}'"
+            column,
+            f"no organisation has the ODS code, Companies House number or charity number '{identifier}'",
         )
     return organisation
 

@@ -1,6 +1,6 @@
 """``mutuals import-organisations``: organisations from CSV, matched on their identifiers.
 
-A row whose ODS code or Companies House number is already registered updates
+A row whose ODS code, Companies House number or charity number is already registered updates
 that organisation; any other row creates one. A parent body may be named by
 an identifier already registered or given on an earlier row of the file.
 """
@@ -47,7 +47,7 @@ OPTIONAL = (
 
 def find_by_identifier(identifier: str) -> Organisation | None:
     return Organisation.objects.filter(
-        Q(ods_code=identifier) | Q(company_number=identifier)
+        Q(ods_code=identifier) | Q(company_number=identifier) | Q(charity_number=identifier)
     ).first()
 
 
@@ -64,14 +64,23 @@ def import_organisations(path: Path | str, *, skip_invalid: bool = False) -> Tab
 def _prepare(cells: dict[str, str], row: int, seen: dict[str, int]):
     ods = text(cells, "ods_code") or None
     company = text(cells, "company_number") or None
-    if not (ods or company):
-        raise CellError("ods_code", "give an ODS code or a Companies House number (or both)")
-    for column, identifier in (("ods_code", ods), ("company_number", company)):
+    charity = text(cells, "charity_number") or None
+    given = [
+        (c, i)
+        for c, i in (("ods_code", ods), ("company_number", company), ("charity_number", charity))
+        if i
+    ]
+    if not given:
+        raise CellError(
+            "ods_code", "give an ODS code, a Companies House number or a charity number"
+        )
+    for column, identifier in given:
         if identifier in seen:
             raise CellError(column, f"'{identifier}' repeats row {seen[identifier]}")
-        if identifier:
-            seen[identifier] = row
-    organisation = find_by_identifier(ods or company) or (company and find_by_identifier(company))
+        seen[identifier] = row
+    organisation = next(
+        (found for _, i in given if (found := find_by_identifier(i)) is not None), None
+    )
     created = organisation is None
     organisation = organisation or Organisation()
     organisation.name = text(cells, "name", required=True)
@@ -79,7 +88,7 @@ def _prepare(cells: dict[str, str], row: int, seen: dict[str, int]):
     organisation.legal_form = choice(cells, "legal_form", LegalForm)
     organisation.region = choice(cells, "region", Region)
     organisation.ods_code, organisation.company_number = ods, company
-    organisation.charity_number = text(cells, "charity_number") or None
+    organisation.charity_number = charity
     organisation.spinout_date = optional_date(cells, "spinout_date")
     organisation.exit_date = optional_date(cells, "exit_date")
     organisation.staff_count = optional_int(cells, "staff_count")
@@ -109,7 +118,8 @@ def _parent(cells: dict[str, str]) -> Organisation | None:
     parent = find_by_identifier(identifier)
     if parent is None:
         raise CellError(
-            "parent", f"no organisation has the ODS code or Companies House number '{identifier}'"
+            "parent",
+            f"no organisation has the ODS code, Companies House number or charity number '{identifier}'",
         )
     return parent
 

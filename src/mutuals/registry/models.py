@@ -114,8 +114,8 @@ class Organisation(models.Model):
 
     @property
     def identifier(self) -> str | None:
-        """The identifier returns files use: the ODS code, else the company number."""
-        return self.ods_code or self.company_number
+        """The identifier returns files use: the ODS code, else the company or charity number."""
+        return self.ods_code or self.company_number or self.charity_number
 
 
 class ProgrammeKind(models.TextChoices):

@@ -37,8 +37,9 @@ def lookups(organisation_ids: Iterable[int] | None = None) -> Lookups:
     candidates = Organisation.objects.all()
     if organisation_ids is not None:
         candidates = candidates.filter(pk__in=list(organisation_ids))
-    for pk, ods, company in candidates.values_list("pk", "ods_code", "company_number"):
-        for code in (ods, company):
+    identifiers = candidates.values_list("pk", "ods_code", "company_number", "charity_number")
+    for pk, *codes in identifiers:
+        for code in codes:
             if code:
                 organisations[code] = pk
     metrics = {
@@ -145,6 +146,7 @@ def export_returns(out: Path | str) -> int:
         .values_list(
             "organisation__ods_code",
             "organisation__company_number",
+            "organisation__charity_number",
             "metric__code",
             "period",
             "value",
@@ -157,10 +159,10 @@ def export_returns(out: Path | str) -> int:
     with open(out, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(EXPORT_COLUMNS)
-        for ods, company, metric, period, value, numerator, denominator in rows:
+        for ods, company, charity, metric, period, value, numerator, denominator in rows:
             writer.writerow(
                 (
-                    ods or company,
+                    ods or company or charity,
                     metric,
                     period,
                     repr(value),

@@ -28,7 +28,7 @@ FORMULA = r"^\s*(?:[=@]|[+\-](?:[^0-9.\s]|$))"
 class Lookups:
     """What the validator checks names against: built once per import."""
 
-    organisations: dict[str, int]  # ODS code or Companies House number -> id
+    organisations: dict[str, int]  # ODS code, company or charity number -> id
     metrics: dict[str, tuple[int, bool]]  # code -> (id, allows negative values)
 
 
@@ -136,7 +136,7 @@ def _checks(table: pl.DataFrame) -> list[tuple[str, pl.Expr, pl.Expr]]:
             "organisation",
             pl.col("organisation_id").is_null(),
             pl.format(
-                "no organisation has the ODS code or Companies House number '{}'",
+                "no organisation has the ODS code, Companies House number or charity number '{}'",
                 pl.col("organisation"),
             ),
         ),
