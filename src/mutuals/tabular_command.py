@@ -10,7 +10,7 @@ from mutuals.tabular import TableReport
 
 class TableImportCommand(BaseCommand):
     def add_arguments(self, parser):
-        parser.add_argument("file", help="the CSV file to import")
+        parser.add_argument("file", help="the file to import (CSV, or XLSX where accepted)")
         parser.add_argument(
             "--skip-invalid",
             action="store_true",

@@ -1,33 +1,17 @@
-from django.core.management.base import BaseCommand, CommandError
-
-from mutuals.errors import FileUnreadable, ImportRejected
-from mutuals.returns.services import import_returns
+from mutuals.returns.services import ImportReport, import_returns
+from mutuals.tabular_command import TableImportCommand
 
 
-class Command(BaseCommand):
+class Command(TableImportCommand):
     help = (
         "Import a returns file (CSV or XLSX) with columns organisation, metric, period, value "
         "and optionally numerator, denominator. All or nothing unless --skip-invalid."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="the CSV or XLSX file to import")
-        parser.add_argument(
-            "--skip-invalid",
-            action="store_true",
-            help="import the valid rows and write the rejected ones, with reasons, "
-            "to FILE.rejects.csv",
-        )
+    def run(self, file, skip_invalid, **options) -> ImportReport:
+        return import_returns(file, skip_invalid=skip_invalid, source="cli")
 
-    def handle(self, *args, file, skip_invalid, **options):
-        try:
-            report = import_returns(file, skip_invalid=skip_invalid, source="cli")
-        except FileUnreadable as error:
-            raise CommandError(str(error)) from None
-        except ImportRejected as error:
-            for problem in error.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(str(error)) from None
+    def report(self, report: ImportReport, noun: str) -> None:
         self.stdout.write(
             f"Imported {report.imported} of {report.rows} rows "
             f"({report.new_versions} as new versions of earlier returns)."
