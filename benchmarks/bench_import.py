@@ -34,7 +34,7 @@ def write_returns_csv(scale: str, path: Path) -> int:
     world = build_world(scale)
     identifiers = world.organisations.select(
         pl.col("key").alias("organisation_key"),
-        pl.coalesce("ods_code", "company_number").alias("organisation_id_text"),
+        pl.coalesce("ods_code", "company_number", "charity_number").alias("organisation_id_text"),
     )
     frame = world.observations.join(
         identifiers, left_on="organisation", right_on="organisation_key"
@@ -73,6 +73,7 @@ def worker(database_url: str, csv_path: str, scale: str) -> dict:
             legal_form=row["legal_form"],
             ods_code=row["ods_code"],
             company_number=row["company_number"],
+            charity_number=row["charity_number"],
             region=row["region"],
         )
         for row in world.organisations.iter_rows(named=True)
