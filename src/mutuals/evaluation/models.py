@@ -142,7 +142,8 @@ class Alert(models.Model):
         ordering = ["organisation", "metric", "-period"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "metric", "kind", "period", "rule"], name="one_alert_per_signal"
+                fields=["organisation", "metric", "kind", "period", "rule"],
+                name="one_alert_per_signal",
             )
         ]
 
