@@ -76,6 +76,8 @@ class Verdict(models.TextChoices):
     NO_EFFECT = "no_detectable_effect", "No detectable effect"
     IMPROVED = "improved", "Improved"
     WORSENED = "worsened", "Worsened"
+    INCREASED = "increased", "Increased"
+    DECREASED = "decreased", "Decreased"
 
 
 class EvaluationResult(models.Model):
