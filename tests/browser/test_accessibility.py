@@ -40,6 +40,7 @@ PAGES: dict[str, Callable[[dict], str]] = {
 SIGNED_IN_PAGES: dict[str, tuple[str, Callable[[dict], str]]] = {
     "account-auditor": ("auditor", lambda world: reverse("account")),
     "invite-auditor": ("auditor", lambda world: reverse("invite")),
+    "evaluations-auditor": ("auditor", lambda world: reverse("evaluations")),
     "account-provider-manager": ("provider_manager", lambda world: reverse("account")),
     "returns-upload": (
         "provider_manager",

@@ -44,6 +44,7 @@ KINDS = (
     "ballot",
     "survey",
     "result",
+    "evaluation",
 )
 
 C, PM, PS, A = (
@@ -94,6 +95,8 @@ MATRIX: dict[tuple[str, str, str], Scope] = {
     (PM, "result", "view"): "own_organisation",
     (PS, "result", "view"): "own_organisation",
     (A, "result", "view"): "all",
+    # Impact evaluation runs span the portfolio: auditors and commissioners run and read them.
+    **{(role, "evaluation", action): "all" for role in (A, C) for action in ("view", "create")},
 }
 
 
@@ -294,6 +297,11 @@ def allowed_in(viewer: Viewer, action: str, kind: str, organisation_id: int) -> 
         ):
             return True
     return False
+
+
+def may(viewer: Viewer, action: str, kind: str) -> bool:
+    """Whether the viewer may ``action`` every object of ``kind`` (portfolio-wide kinds)."""
+    return any(rule(role, kind, action) == "all" for role in viewer.roles)
 
 
 def kind_of(obj: Model) -> str:

@@ -64,12 +64,15 @@ def build(name: str, **parameters: Any) -> GovUKComponent:
     return module.COMPONENT(**parameters)
 
 
-def service_navigation(path: str | None, signed_in: bool = False) -> SafeString:
-    """The service name as a plain text wordmark, and the sections, the current one marked;
-    last, "Your account" for a signed-in person, else "Sign in"."""
+def service_navigation(
+    path: str | None, signed_in: bool = False, extra: tuple[tuple[str, str], ...] = ()
+) -> SafeString:
+    """The service name as a plain text wordmark, and the sections, the current one marked
+    (``extra`` sections are those only some people may use); last, "Your account" for a
+    signed-in person, else "Sign in"."""
     items = []
     account = ("Your account", "account") if signed_in else ("Sign in", "sign-in")
-    for text, name in [*NAVIGATION, account]:
+    for text, name in [*NAVIGATION, *extra, account]:
         href = reverse(name)
         here = path == href
         within = path is not None and (here or (href != "/" and path.startswith(href)))

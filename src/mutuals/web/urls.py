@@ -1,6 +1,13 @@
 from django.urls import path
 
-from mutuals.web.views import contract_edit, contracts, home, organisations, returns_upload
+from mutuals.web.views import (
+    contract_edit,
+    contracts,
+    evaluation,
+    home,
+    organisations,
+    returns_upload,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -20,4 +27,7 @@ urlpatterns = [
     path("contracts/<int:pk>/edit/check/", contract_edit.check, name="contract-edit-check"),
     path("contracts/<int:pk>/edit/<slug:step>/", contract_edit.step, name="contract-edit-step"),
     path("contracts/<int:pk>/saved/", contract_edit.saved, name="contract-saved"),
+    path("evaluation/", evaluation.run_list, name="evaluations"),
+    path("evaluation/<int:pk>/", evaluation.run_detail, name="evaluation-run"),
+    path("evaluation/<int:pk>/progress/", evaluation.run_progress, name="evaluation-run-progress"),
 ]

@@ -9,6 +9,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from govuk_frontend_django.components.phase_banner import GovUKPhaseBanner
 from govuk_frontend_django.components.tag import GovUKTag
 
+from mutuals.accounts.permissions import may, viewer_for
 from mutuals.web import components
 
 register = template.Library()
@@ -23,8 +24,11 @@ DEMO_NOTICE = "All organisations and figures on this site are synthetic demo dat
 def service_navigation(context) -> str:
     request = context.get("request")
     user = getattr(request, "user", None)
+    extra = ()
+    if request is not None and may(viewer_for(request), "view", "evaluation"):
+        extra = (("Evaluation", "evaluations"),)
     return components.service_navigation(
-        request.path if request else None, bool(user and user.is_authenticated)
+        request.path if request else None, bool(user and user.is_authenticated), extra
     )
 
 
@@ -79,3 +83,15 @@ def price_year(value) -> str:
         return NOT_RECORDED
     year = int(value)
     return f"{year}/{(year + 1) % 100:02d}"
+
+
+@register.filter
+def signed(value) -> str:
+    """An estimate to three significant figures with its sign: +1.23, −0.0456, 0."""
+    if value is None or value == "":
+        return NOT_RECORDED
+    number_ = float(value)
+    if number_ == 0:
+        return "0"
+    text = f"{abs(number_):,.3g}" if abs(number_) < 1e5 else f"{abs(number_):,.0f}"
+    return ("+" if number_ > 0 else "\u2212") + text

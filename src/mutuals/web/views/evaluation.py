@@ -1,0 +1,142 @@
+"""Impact evaluation on the web: start a run, watch its progress, read its results.
+
+A run started here is carried out by ``mutuals evaluate --run N`` in a separate
+process (:func:`mutuals.evaluation.services.start_in_background`); its page
+shows how far it has got and, when finished, every estimate with its interval,
+verdict and evidence grade. Runs span the portfolio, so only the roles allowed
+portfolio-wide evaluation (auditors, commissioners) see these pages.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from mutuals.accounts.permissions import may, viewer_for
+from mutuals.evaluation.models import EvaluationResult, EvaluationRun, RunStatus
+from mutuals.evaluation.services import EvaluationConfig, EvaluationError, create_run
+from mutuals.evaluation.services import start_in_background as _start_in_background
+from mutuals.registry.models import Programme
+from mutuals.returns.models import Metric
+from mutuals.returns.periods import PeriodError, quarter_index
+
+RUNS_SHOWN = 50
+ALL = ""
+
+
+class RunForm(forms.Form):
+    programme = forms.ChoiceField(label="Programme", required=False)
+    metric = forms.ChoiceField(label="Metric", required=False)
+    as_of = forms.CharField(
+        label="Use returns up to",
+        required=False,
+        max_length=7,
+        help_text="A quarter, for example 2013-Q1. Leave empty to use every return.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [(ALL, "Every programme")] + list(
+            Programme.objects.order_by("name").values_list("code", "name")
+        )
+        self.fields["metric"].choices = [(ALL, "Every metric")] + list(
+            Metric.objects.order_by("name").values_list("code", "name")
+        )
+
+    def clean_as_of(self) -> str | None:
+        value = self.cleaned_data["as_of"].strip().upper()
+        if not value:
+            return None
+        try:
+            quarter_index(value)
+        except (PeriodError, ValueError):
+            raise forms.ValidationError("Enter a quarter like 2013-Q1") from None
+        return value
+
+    def config(self) -> EvaluationConfig:
+        data = self.cleaned_data
+        return EvaluationConfig(
+            programmes=(data["programme"],) if data["programme"] else (),
+            metrics=(data["metric"],) if data["metric"] else (),
+            as_of=data["as_of"],
+        )
+
+
+def _require(request, action: str):
+    viewer = viewer_for(request)
+    if not may(viewer, action, "evaluation"):
+        raise PermissionDenied
+    return viewer
+
+
+def run_list(request):
+    viewer = _require(request, "view")
+    form = RunForm(request.POST or None)
+    if request.method == "POST":
+        if not may(viewer, "create", "evaluation"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                run = create_run(form.config(), user=request.user)
+            except EvaluationError as error:
+                form.add_error(None, str(error))
+            else:
+                start_in_background(run)
+                return redirect(run)
+    runs = EvaluationRun.objects.select_related("started_by")[:RUNS_SHOWN]
+    return render(
+        request,
+        "mutuals/evaluation/runs.html",
+        {
+            "form": form,
+            "runs": runs,
+            "may_create": may(viewer, "create", "evaluation"),
+            "breadcrumbs": [("Home", reverse("home"))],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def start_in_background(run: EvaluationRun) -> None:
+    """Indirection so tests can carry a run out in the request instead of a new process."""
+    _start_in_background(run)
+
+
+def run_detail(request, pk: int):
+    _require(request, "view")
+    run = get_object_or_404(EvaluationRun.objects.select_related("started_by"), pk=pk)
+    results = (
+        EvaluationResult.objects.filter(run=run)
+        .select_related("programme", "metric", "organisation")
+        .order_by("programme__name", "method", "cohort", "metric__name", "organisation__name")
+    )
+    return render(
+        request,
+        "mutuals/evaluation/run.html",
+        {
+            "run": run,
+            "results": results,
+            "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
+            "breadcrumbs": [("Home", reverse("home")), ("Evaluation", reverse("evaluations"))],
+        },
+    )
+
+
+@require_GET
+def run_progress(request, pk: int):
+    """The run's status as JSON, for the page's progress script."""
+    _require(request, "view")
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    return JsonResponse(
+        {
+            "status": run.status,
+            "status_text": run.get_status_display(),
+            "steps_done": run.steps_done,
+            "steps_total": run.steps_total,
+            "percent": run.progress_percent,
+        }
+    )
