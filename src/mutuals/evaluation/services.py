@@ -423,7 +423,9 @@ def _unit_rows(panel: Panel, unit: int, step: _Step) -> pl.DataFrame:
         return rows
     values = quarterly_values(step.metric.pk)
     cohort = panel.dropped.filter(pl.col("unit") == unit)["cohort"][0]
-    rows = values.filter(pl.col("unit") == unit).with_columns(pl.lit(cohort, dtype=pl.Int64).alias("cohort"))
+    rows = values.filter(pl.col("unit") == unit).with_columns(
+        pl.lit(cohort, dtype=pl.Int64).alias("cohort")
+    )
     # keep the unbroken run of quarters from the first one reported
     rows = rows.sort("time")
     times = rows["time"].to_numpy()
