@@ -39,6 +39,7 @@ class Panel:
     metric: str
     frame: pl.DataFrame  # unit, time, cohort, outcome
     dropped: pl.DataFrame  # unit, cohort
+    window: pl.DataFrame  # every member's values, before balancing
 
     @property
     def cohorts(self) -> dict[int, int]:
@@ -112,4 +113,4 @@ def programme_panel(
         .unique()
         .sort("unit")
     )
-    return Panel(programme_code, metric_code, frame, dropped)
+    return Panel(programme_code, metric_code, frame, dropped, window)

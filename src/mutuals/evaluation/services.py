@@ -417,15 +417,11 @@ def _fit_synth(unit, g, step, panel, config, fingerprint):
 
 
 def _unit_rows(panel: Panel, unit: int, step: _Step) -> pl.DataFrame:
-    """A provider's own quarters: from the balanced panel, or re-read if it was dropped."""
+    """A provider's own quarters: from the balanced panel, or its unbroken run if it was dropped."""
     rows = panel.frame.filter(pl.col("unit") == unit)
     if not rows.is_empty():
         return rows
-    values = quarterly_values(step.metric.pk)
-    cohort = panel.dropped.filter(pl.col("unit") == unit)["cohort"][0]
-    rows = values.filter(pl.col("unit") == unit).with_columns(
-        pl.lit(cohort, dtype=pl.Int64).alias("cohort")
-    )
+    rows = panel.window.filter(pl.col("unit") == unit)
     # keep the unbroken run of quarters from the first one reported
     rows = rows.sort("time")
     times = rows["time"].to_numpy()
