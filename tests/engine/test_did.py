@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 from mutuals.engine.did import DidConfig, did
 from mutuals.engine.errors import (
@@ -156,6 +158,63 @@ def test_uniform_band_wider_than_pointwise(boot):
     assert (cal["band_upper"] - cal["band_lower"] > cal["ci_upper"] - cal["ci_lower"]).all()
 
 
+def _welch(mpdta: pl.DataFrame, g: int, periods: list[int]):
+    """Welch's t-test on unit-level changes: mean over ``periods`` minus year g - 1."""
+    wide = mpdta.pivot(on="year", index=["countyreal", "first.treat"], values="lemp")
+    change = wide.select(
+        pl.mean_horizontal([str(t) for t in periods]) - pl.col(str(g - 1))
+    ).to_series()
+    cohort = wide["first.treat"]
+    treated, never = change.filter(cohort == g), change.filter(cohort == 0)
+    test = stats.ttest_ind(treated.to_numpy(), never.to_numpy(), equal_var=False)
+    att = treated.mean() - never.mean()
+    return att, att / test.statistic, test.df, test.confidence_interval()
+
+
+@pytest.fixture(scope="module")
+def corrected(mpdta):
+    return did(mpdta, **ARGS, small_sample=True)
+
+
+@pytest.mark.parametrize("g", [2004, 2006, 2007])
+def test_small_sample_cohort_effect_is_welch(mpdta, corrected, g):
+    """Without covariates, with never-treated comparators, a cohort effect is a
+    difference of two means of unit-level changes: the correction is Welch's test."""
+    att, se, df, interval = _welch(mpdta, g, list(range(g, 2008)))
+    row = corrected.group.filter(pl.col("g") == g).row(0, named=True)
+    assert row["att"] == pytest.approx(att, abs=1e-10)
+    assert row["se"] == pytest.approx(se, rel=1e-9)
+    assert row["df"] == pytest.approx(df, rel=1e-9)
+    assert (row["ci_lower"], row["ci_upper"]) == pytest.approx(tuple(interval), rel=1e-9)
+
+
+def test_small_sample_cell_is_welch(mpdta, corrected):
+    att, se, df, _ = _welch(mpdta, 2006, [2007])
+    row = corrected.att_gt.filter((pl.col("g") == 2006) & (pl.col("t") == 2007)).row(0, named=True)
+    assert (row["att"], row["se"], row["df"]) == pytest.approx((att, se, df), rel=1e-9)
+
+
+def test_small_sample_only_widens_intervals(mpdta, corrected):
+    plain = did(mpdta, **ARGS)
+    assert plain.group["df"].is_infinite().all() and math.isinf(plain.simple.df)
+    assert plain.simple.att == corrected.simple.att
+    assert 1 < corrected.simple.se / plain.simple.se < 1.02  # cohorts of 20 to 131 counties
+    assert 100 < corrected.simple.df < 500
+    for name in ("att_gt", "dynamic", "group", "calendar"):
+        wide, narrow = getattr(corrected, name), getattr(plain, name)
+        assert (wide["se"] >= narrow["se"]).all()
+        assert (wide["ci_upper"] - wide["ci_lower"] > narrow["ci_upper"] - narrow["ci_lower"]).all()
+
+
+def test_small_sample_with_a_cohort_of_one(mpdta):
+    """One treated unit: its own spread cannot be estimated; the rest still is."""
+    first = mpdta.filter(pl.col("first.treat") == 2004)["countyreal"].min()
+    panel = mpdta.filter((pl.col("first.treat") != 2004) | (pl.col("countyreal") == first))
+    result = did(panel, **ARGS, small_sample=True)
+    assert result.group["se"].is_finite().all() and result.group["df"].is_finite().all()
+    assert np.isfinite(result.simple.se) and result.simple.df > 1
+
+
 def test_result_accessors(mpdta):
     result = did(mpdta, **ARGS)
     low, high = result.confint()
@@ -171,6 +230,10 @@ def test_invalid_options_are_named():
         DidConfig(outcome="y", unit="u", time="t", cohort="g", method="ols")
     with pytest.raises(InvalidOptionError, match="control"):
         DidConfig(outcome="y", unit="u", time="t", cohort="g", control="all")
+    with pytest.raises(InvalidOptionError, match="use it with bootstrap=0"):
+        DidConfig(outcome="y", unit="u", time="t", cohort="g", small_sample=True, bootstrap=99)
+    with pytest.raises(InvalidOptionError, match="small_sample must be True or False"):
+        DidConfig(outcome="y", unit="u", time="t", cohort="g", small_sample="yes")
 
 
 def test_bad_input(mpdta):

@@ -94,6 +94,21 @@ def test_confidence_interval_from_the_design_se():
     assert res.tidy()["verdict"][0] == "improved"
 
 
+def test_student_t_quantiles_with_degrees_of_freedom():
+    # df = 4: t_{0.975} + t_{0.8} = 2.776445 + 0.940965 = 3.717410 (Bloom's MDE multiplier)
+    small = mde(3, 80, 8, 4, variance=1.0, autocorrelation=0.5, df=4)
+    assert small.design.multiplier == pytest.approx(3.717410, abs=1e-6)
+    assert small.mde == pytest.approx(small.design.multiplier * small.se, rel=1e-12)
+    # infinite df is the normal case
+    assert mde(3, 80, 8, 4, variance=1.0, df=math.inf).design.multiplier == pytest.approx(Z)
+    # with no interval given, the verdict's interval uses the t critical value too
+    res = verdict(0.5, design(12, df=4), direction="higher_is_better", threshold=0.5)
+    half = 2.776445 * 0.080687
+    assert res.confint == pytest.approx((0.5 - half, 0.5 + half), abs=1e-5)
+    with pytest.raises(InvalidOptionError, match="df must be positive"):
+        PowerDesign(20, 80, 8, 4, variance=1.0, df=0)
+
+
 def test_labels_and_errors():
     assert period_label(2, ["2011-Q1", "2011-Q2", "2011-Q3"]) == "2011-Q3"
     assert period_label(None, ["a"]) is None

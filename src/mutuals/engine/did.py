@@ -15,6 +15,15 @@ overall, calendar-period effects and their mean. Analytic standard errors,
 or a Rademacher multiplier bootstrap (``bootstrap`` draws, ``seed``) with
 uniform sup-t bands per table. The values equal csdid's to 1e-6 on mpdta.
 
+Few treated units: the analytic standard errors treat each cohort's sample
+variance as known and use normal critical values, so with a cohort of three
+to five spin-outs the 95% intervals cover far less often than 95%.
+``small_sample=True`` corrects each cohort's variance share by n/(n-1) and
+takes Student t critical values with Welch-Satterthwaite degrees of freedom
+per effect (``did_aggregate.small_sample_se``); every table and effect then
+reports its ``df``. Off by default, so the figures match R ``did``; the
+pre-trend tests below are not affected by it.
+
 Pre-trend test: a Wald chi-squared test that every pre-treatment event-time
 effect (e < 0) is zero, with their influence-function covariance
 (``pretrend``); and the test R ``did`` prints after ``att_gt`` - all
@@ -25,18 +34,18 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from mutuals.engine import did_aggregate as agg
 from mutuals.engine._results import ResultMixin
 from mutuals.engine.did_drdid import recompute_cells
-from mutuals.engine.did_tables import build_tables
+from mutuals.engine.did_tables import build_tables, critical_values
 from mutuals.engine.errors import EmptyCohortError, InvalidOptionError, TooFewPeriodsError
 from mutuals.engine.panel import validate_panel
 
@@ -66,6 +75,7 @@ class DidConfig:
     bootstrap: int = 0
     seed: int | None = None
     alpha: float = 0.05
+    small_sample: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("control", self.control, Control)
@@ -79,16 +89,29 @@ class DidConfig:
             raise InvalidOptionError(f"use at least 50 bootstrap draws; got {self.bootstrap}")
         if not 0 < self.alpha < 1:
             raise InvalidOptionError(f"alpha must be between 0 and 1; got {self.alpha!r}")
+        if not isinstance(self.small_sample, bool):
+            raise InvalidOptionError(
+                f"small_sample must be True or False; got {self.small_sample!r}"
+            )
+        if self.small_sample and self.bootstrap:
+            raise InvalidOptionError(
+                "small_sample corrects the analytic standard errors; use it with bootstrap=0"
+            )
 
 
 @dataclass(frozen=True)
 class Effect:
-    """One aggregated effect with a normal confidence interval."""
+    """One aggregated effect with its confidence interval.
+
+    ``df`` is the degrees of freedom of the interval's Student t critical
+    value; infinite (a normal interval) unless ``small_sample`` was asked for.
+    """
 
     att: float
     se: float
     ci_lower: float
     ci_upper: float
+    df: float = math.inf
 
 
 @dataclass(frozen=True)
@@ -104,7 +127,7 @@ class WaldTest:
 class DidResult(ResultMixin):
     """Everything one staggered DiD estimate reports.
 
-    Tables: ``att_gt`` (g, t, att, se, ci_lower, ci_upper); ``dynamic`` (e, ...,
+    Tables: ``att_gt`` (g, t, att, se, df, ci_lower, ci_upper); ``dynamic`` (e, ...,
     band_lower, band_upper when bootstrapped); ``group`` (g, ...);
     ``calendar`` (t, ...).
     """
@@ -183,6 +206,7 @@ def did(
     bootstrap: int = 0,
     seed: int | None = None,
     alpha: float = 0.05,
+    small_sample: bool = False,
 ) -> DidResult:
     """Callaway & Sant'Anna (2021) staggered DiD on a long, balanced panel.
 
@@ -190,6 +214,8 @@ def did(
     ``bootstrap`` = 0 gives analytic standard errors; N > 0 a multiplier
     bootstrap with N draws (``seed`` for reproducibility) and uniform
     confidence bands (``band_lower``/``band_upper``) for each table.
+    ``small_sample`` (analytic only) corrects the standard errors of small
+    cohorts and uses Student t intervals (see the module docstring).
     """
     config = DidConfig(
         outcome=outcome,
@@ -202,6 +228,7 @@ def did(
         bootstrap=bootstrap,
         seed=seed,
         alpha=alpha,
+        small_sample=small_sample,
     )
     panel = _prepare(data, config)
     return _estimate(panel, config)
@@ -293,26 +320,27 @@ def _r_doubly_robust(panel, config, cells, kit) -> agg.Cells:
 def _estimate(panel: pl.DataFrame, config: DidConfig) -> DidResult:
     cells = _cells(panel, config)
     tables = build_tables(cells, config)
-    z = stats.norm.ppf(1 - config.alpha / 2)
+    overall = {name: _effect(*values, config.alpha) for name, values in tables.overall.items()}
     return DidResult(
         config=config,
         att_gt=tables.att_gt,
-        simple=_effect(*tables.overall["simple"], z),
+        simple=overall["simple"],
         dynamic=tables.dynamic,
         group=tables.group,
         calendar=tables.calendar,
-        dynamic_overall=_effect(*tables.overall["dynamic"], z),
-        group_overall=_effect(*tables.overall["group"], z),
-        calendar_overall=_effect(*tables.overall["calendar"], z),
+        dynamic_overall=overall["dynamic"],
+        group_overall=overall["group"],
+        calendar_overall=overall["calendar"],
         pretrend=_pretrend_event(tables),
         pretrend_cells=_pretrend_cells(cells),
         band_critical_value=tables.band_critical_value,
     )
 
 
-def _effect(att: float, se: float, z: float) -> Effect:
+def _effect(att: float, se: float, df: float, alpha: float) -> Effect:
     att, se = float(att), float(se)
-    return Effect(att=att, se=se, ci_lower=att - z * se, ci_upper=att + z * se)
+    z = float(critical_values(np.array([df]), alpha)[0])
+    return Effect(att=att, se=se, ci_lower=att - z * se, ci_upper=att + z * se, df=float(df))
 
 
 def _pretrend_event(tables) -> WaldTest:

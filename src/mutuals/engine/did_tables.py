@@ -4,6 +4,11 @@ Every reported effect is linear in the cells, so each gets an influence
 function (see ``did_aggregate``); analytic standard errors are the root sum of
 squares, and the multiplier bootstrap perturbs all of them with the same
 draws, so uniform (sup-t) bands come out per family of effects.
+
+With ``small_sample`` the analytic standard errors get the per-cohort
+correction of ``did_aggregate.small_sample_se`` and every interval uses a
+Student t critical value with that effect's Welch-Satterthwaite degrees of
+freedom; otherwise ``df`` is infinite and the critical value is the normal one.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ class Tables:
     dynamic: pl.DataFrame
     group: pl.DataFrame
     calendar: pl.DataFrame
-    overall: dict[str, tuple[float, float]]  # simple, dynamic, group, calendar
+    overall: dict[str, tuple[float, float, float]]  # att, se, df of simple, dynamic, ...
     band_critical_value: float | None
     dynamic_vcov: np.ndarray
 
@@ -65,11 +70,15 @@ def _families(cells: agg.Cells) -> tuple[list[Family], list[tuple[str, float, np
     return families, overall
 
 
-def _inference(families, overall, config):
-    """Standard errors for every family and overall effect, and sup-t critical values."""
+def _inference(families, overall, config, unit_cohort: np.ndarray):
+    """Standard errors and degrees of freedom of every family and overall effect,
+    and the sup-t critical values of each family when bootstrapped."""
     psi = np.column_stack([f.psi for f in families] + [o[2] for o in overall])
     if not config.bootstrap:
-        return agg.analytic_se(psi), {}
+        if config.small_sample:
+            se, df = agg.small_sample_se(psi, unit_cohort)
+            return se, df, {}
+        return agg.analytic_se(psi), np.full(psi.shape[1], np.inf), {}
     draws = agg.bootstrap_draws(psi, config.bootstrap, config.seed)
     se = draws.std(axis=0, ddof=1)
     crits, start = {}, 0
@@ -77,16 +86,22 @@ def _inference(families, overall, config):
         stop = start + fam.psi.shape[1]
         crits[fam.key] = agg.sup_t_critical(draws[:, start:stop], se[start:stop], config.alpha)
         start = stop
-    return se, crits
+    return se, np.full(psi.shape[1], np.inf), crits
 
 
-def _table(key, labels, att, se, z, crit) -> pl.DataFrame:
+def critical_values(df: np.ndarray, alpha: float) -> np.ndarray:
+    """Two-sided critical values: Student t with ``df``, normal where df is infinite."""
+    return stats.t.ppf(1 - alpha / 2, df)
+
+
+def _table(key, labels, att, se, df, z, crit) -> pl.DataFrame:
     band = crit if crit is not None else np.nan
     return pl.DataFrame(
         {
             key: labels,
             "att": att,
             "se": se,
+            "df": df,
             "ci_lower": att - z * se,
             "ci_upper": att + z * se,
             "band_lower": att - band * se,
@@ -98,15 +113,15 @@ def _table(key, labels, att, se, z, crit) -> pl.DataFrame:
 def build_tables(cells: agg.Cells, config) -> Tables:
     """All tables and overall effects, with analytic or bootstrap inference."""
     families, overall = _families(cells)
-    se, crits = _inference(families, overall, config)
-    z = stats.norm.ppf(1 - config.alpha / 2)
+    se, df, crits = _inference(families, overall, config, cells.unit_cohort)
+    z = critical_values(df, config.alpha)
     tables, start = {}, 0
     for fam in families:
-        stop = start + len(fam.att)
+        rows = slice(start, start + len(fam.att))
         tables[fam.key] = _table(
-            fam.key, fam.labels, fam.att, se[start:stop], z, crits.get(fam.key)
+            fam.key, fam.labels, fam.att, se[rows], df[rows], z[rows], crits.get(fam.key)
         )
-        start = stop
+        start = rows.stop
     att_gt = tables["cell"].drop("cell")
     att_gt = pl.DataFrame({"g": cells.group, "t": cells.time}).hstack(att_gt)
     dyn_psi = families[1].psi
@@ -115,7 +130,10 @@ def build_tables(cells: agg.Cells, config) -> Tables:
         dynamic=tables["e"],
         group=tables["g"],
         calendar=tables["t"],
-        overall={name: (att, float(se[start + i])) for i, (name, att, _) in enumerate(overall)},
+        overall={
+            name: (att, float(se[start + i]), float(df[start + i]))
+            for i, (name, att, _) in enumerate(overall)
+        },
         band_critical_value=crits.get("e"),
         dynamic_vcov=dyn_psi.T @ dyn_psi,
     )

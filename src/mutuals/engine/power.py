@@ -10,6 +10,12 @@ Minimum detectable effect (two-sided test at level α, power 1 − β):
 
     MDE = (z_{1−α/2} + z_{1−β}) × SE
 
+With few treated units the estimate's interval is a Student t one (``did``'s
+``small_sample``); giving its degrees of freedom ``df`` replaces both normal
+quantiles by t quantiles with ``df`` degrees of freedom, as in Bloom (1995,
+"Minimum detectable effects", Evaluation Review 19(5)), so the MDE is judged
+on the same footing as the interval.
+
 For a difference-in-differences comparison of n_T treated and n_C control
 units with m pre- and r post-periods, SE follows McKenzie (2012, "Beyond
 baseline and follow-up", J. Dev. Econ. 99(2)):
@@ -32,6 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import polars as pl
@@ -58,6 +65,7 @@ class PowerDesign:
     se: float | None = None
     alpha: float = 0.05
     power: float = 0.8
+    df: float = math.inf
 
     def __post_init__(self) -> None:
         for name in ("n_treated", "n_control", "pre_periods"):
@@ -73,11 +81,18 @@ class PowerDesign:
             raise InvalidOptionError("alpha and power are probabilities, e.g. 0.05 and 0.8.")
         if self.se is not None and self.post_periods < 1:
             raise InvalidOptionError("An observed se needs at least one post-period.")
+        if not self.df > 0:
+            raise InvalidOptionError(f"df must be positive (math.inf for normal), not {self.df}.")
 
-    @property
+    @cached_property
+    def critical_value(self) -> float:
+        """Two-sided critical value at level α: z, or t with ``df`` degrees of freedom."""
+        return float(stats.t.ppf(1 - self.alpha / 2, self.df))
+
+    @cached_property
     def multiplier(self) -> float:
-        """z_{1−α/2} + z_{power}: 2.80 for α = 0.05 and 80% power."""
-        return float(stats.norm.ppf(1 - self.alpha / 2) + stats.norm.ppf(self.power))
+        """z_{1−α/2} + z_{power}: 2.80 for α = 0.05 and 80% power (t quantiles with ``df``)."""
+        return self.critical_value + float(stats.t.ppf(self.power, self.df))
 
     def period_factor(self, post_periods: int) -> float:
         """The bracket of McKenzie's formula for ``post_periods`` (∞ if none)."""
@@ -132,10 +147,20 @@ def mde(
     se: float | None = None,
     alpha: float = 0.05,
     power: float = 0.8,
+    df: float = math.inf,
 ) -> MdeResult:
     """Minimum detectable effect of a DiD design (see the module docstring)."""
     design = PowerDesign(
-        n_treated, n_control, pre_periods, post_periods, variance, autocorrelation, se, alpha, power
+        n_treated,
+        n_control,
+        pre_periods,
+        post_periods,
+        variance,
+        autocorrelation,
+        se,
+        alpha,
+        power,
+        df,
     )
     return MdeResult(design, design.mde(), design.standard_error())
 
@@ -197,14 +222,14 @@ def verdict(
 
     Too early while fewer than ``min_post_periods`` post-periods exist or the
     MDE exceeds ``threshold`` (the smallest effect that matters, in outcome
-    units). Otherwise a confidence interval (given, or estimate ± z × SE of
-    the design) that excludes 0 is improved or worsened according to
+    units). Otherwise a confidence interval (given, or estimate ± the
+    design's critical value × SE) that excludes 0 is improved or worsened according to
     ``direction``. ``first_post_period`` is the integer index of the first
     post-spin-out period, used to state when the evidence will suffice.
     """
     config = VerdictConfig(direction, threshold, min_post_periods, first_post_period)
     if confint is None:
-        z = stats.norm.ppf(1 - design.alpha / 2)
+        z = design.critical_value
         confint = (estimate - z * design.standard_error(), estimate + z * design.standard_error())
     current = design.mde() if design.post_periods >= 1 else math.inf
     too_few = design.post_periods < min_post_periods
