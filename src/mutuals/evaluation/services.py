@@ -7,7 +7,9 @@ programme and metric it reads the balanced panel of the programme's members
 * **difference-in-differences** (Callaway and Sant'Anna, never-treated
   comparators) for every cohort with at least ``min_cohort_units`` spin-outs —
   one result per cohort, from the engine's cohort aggregation, with a cohort
-  event study for the charts;
+  event study for the charts. Cohorts are often a handful of spin-outs, so
+  intervals and p-values use the engine's small-sample correction (cohort
+  variances with n - 1, Welch–Satterthwaite t degrees of freedom);
 * **synthetic control** with placebo-in-space inference for every single
   provider: each spin-out of a programme evaluated provider by provider (social
   work practices, integrated-care mutuals) and each spin-out whose cohort is
@@ -40,6 +42,7 @@ import numpy as np
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
+from scipy import stats
 
 from mutuals.engine.did import did
 from mutuals.engine.errors import EngineError
@@ -260,7 +263,13 @@ def _did_results(
     data = frame.filter(pl.col("cohort").is_in([0, *usable]))
     try:
         result = did(
-            data, outcome="outcome", unit="unit", time="time", cohort="cohort", alpha=config.alpha
+            data,
+            outcome="outcome",
+            unit="unit",
+            time="time",
+            cohort="cohort",
+            alpha=config.alpha,
+            small_sample=True,
         )
     except EngineError:
         return []
@@ -272,7 +281,15 @@ def _did_results(
         pre, post = g - first, last - g + 1
         baseline = cohort.filter(pl.col("time") < g)["outcome"].mean()
         threshold = _threshold(baseline, cohort["outcome"], config)
-        power = mde(treated, panel.comparison_units, pre, post, se=row["se"], alpha=config.alpha)
+        power = mde(
+            treated,
+            panel.comparison_units,
+            pre,
+            post,
+            se=row["se"],
+            alpha=config.alpha,
+            df=row["df"],
+        )
         judged = _verdict(
             row["att"],
             power.design,
@@ -314,7 +331,7 @@ def _did_results(
                 se=row["se"],
                 ci_low=row["ci_lower"],
                 ci_high=row["ci_upper"],
-                p_value=_two_sided_p(row["att"], row["se"]),
+                p_value=_two_sided_p(row["att"], row["se"], row["df"]),
                 mde=_finite(judged.mde),
                 verdict=judged.verdict,
                 assessable_from=_label(judged.ready_at_period)
@@ -520,9 +537,8 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _two_sided_p(att: float, se: float) -> float | None:
-    from scipy import stats
-
+def _two_sided_p(att: float, se: float, df: float) -> float | None:
+    """The p-value matching the interval: t with the small-sample degrees of freedom."""
     if not se or not math.isfinite(se):
         return None
-    return float(2 * stats.norm.sf(abs(att / se)))
+    return float(2 * stats.t.sf(abs(att / se), df))
