@@ -123,6 +123,19 @@ SETTINGS: tuple[Setting, ...] = (
         2011,
         "Random seed for the synthetic demo world; the same seed gives the same world.",
     ),
+    Setting(
+        "SAVINGS_ACTIVITY_METRIC",
+        _str,
+        "contacts-delivered",
+        "Metric code whose returns give a provider's activity, for savings against the "
+        "counterfactual.",
+    ),
+    Setting(
+        "SAVINGS_COST_METRIC",
+        _str,
+        "unit-cost-per-contact",
+        "Metric code whose returns give the cost per unit of activity, for savings.",
+    ),
 )
 
 
