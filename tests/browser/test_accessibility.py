@@ -41,6 +41,15 @@ SIGNED_IN_PAGES: dict[str, tuple[str, Callable[[dict], str]]] = {
     "account-auditor": ("auditor", lambda world: reverse("account")),
     "invite-auditor": ("auditor", lambda world: reverse("invite")),
     "evaluations-auditor": ("auditor", lambda world: reverse("evaluations")),
+    "portfolio-auditor": ("auditor", lambda world: reverse("portfolio")),
+    "scorecard-commissioner": (
+        "commissioner",
+        lambda world: reverse("scorecard", args=[world["health"].pk]),
+    ),
+    "contract-commissioner": (
+        "commissioner",
+        lambda world: world["health_contract"].get_absolute_url(),
+    ),
     "account-provider-manager": ("provider_manager", lambda world: reverse("account")),
     "returns-upload": (
         "provider_manager",

@@ -7,6 +7,7 @@ from mutuals.web.views import (
     home,
     organisations,
     returns_upload,
+    workbench,
 )
 
 urlpatterns = [
@@ -30,4 +31,30 @@ urlpatterns = [
     path("evaluation/", evaluation.run_list, name="evaluations"),
     path("evaluation/<int:pk>/", evaluation.run_detail, name="evaluation-run"),
     path("evaluation/<int:pk>/progress/", evaluation.run_progress, name="evaluation-run-progress"),
+    path("portfolio/", workbench.portfolio, name="portfolio"),
+    path(
+        "portfolio/report.pdf",
+        workbench.portfolio_report,
+        {"format_": "pdf"},
+        name="portfolio-report-pdf",
+    ),
+    path(
+        "portfolio/report.html",
+        workbench.portfolio_report,
+        {"format_": "html"},
+        name="portfolio-report-html",
+    ),
+    path("organisations/<int:pk>/scorecard/", workbench.scorecard, name="scorecard"),
+    path(
+        "organisations/<int:pk>/report.pdf",
+        workbench.scorecard_report,
+        {"format_": "pdf"},
+        name="scorecard-report-pdf",
+    ),
+    path(
+        "organisations/<int:pk>/report.html",
+        workbench.scorecard_report,
+        {"format_": "html"},
+        name="scorecard-report-html",
+    ),
 ]

@@ -26,7 +26,7 @@ def service_navigation(context) -> str:
     user = getattr(request, "user", None)
     extra = ()
     if request is not None and may(viewer_for(request), "view", "evaluation"):
-        extra = (("Evaluation", "evaluations"),)
+        extra = (("Portfolio", "portfolio"), ("Evaluation", "evaluations"))
     return components.service_navigation(
         request.path if request else None, bool(user and user.is_authenticated), extra
     )

@@ -1,11 +1,16 @@
-"""The contract journey: list contracts, then read one's terms and objectives."""
+"""The contract journey: list contracts, then read one's terms, objectives and objectives
+audit, and, for those who may see the provider's returns, its savings against the
+counterfactual."""
 
 from django.shortcuts import render
 from django.urls import reverse
 
 from mutuals.accounts.permissions import allowed_in, can, viewer_for, visible
 from mutuals.contracts import queries
+from mutuals.contracts.audit import audit_contract
+from mutuals.contracts.savings import ContractSavings, contract_savings
 from mutuals.registry.queries import programme_choices
+from mutuals.reports.sentences import savings_sentence
 from mutuals.web.components import paginate, pagination
 from mutuals.web.forms import ContractFilterForm
 
@@ -38,6 +43,8 @@ def contract_detail(request, pk: int):
     viewer = viewer_for(request)
     contract_page = queries.contract_page(pk, viewer=viewer)
     contract = contract_page.contract
+    may_see_returns = allowed_in(viewer, "view", "observation", contract.provider_id)
+    savings = contract_savings(contract) if contract_page.baseline and may_see_returns else None
     audit_events = visible(viewer, "audit_event").filter(
         object_type="contract", object_id=str(contract.pk)
     )
@@ -48,6 +55,12 @@ def contract_detail(request, pk: int):
             "page": contract_page,
             "contract": contract,
             "may_change": can(viewer, "change", contract),
+            "audit": audit_contract(contract),
+            "savings": savings,
+            "savings_sentence": (
+                savings_sentence(savings) if isinstance(savings, ContractSavings) else None
+            ),
+            "may_see_returns": may_see_returns,
             "audit_events": list(audit_events.select_related("user")[:50]),
             "may_see_audit": viewer.is_auditor or contract.pk in viewer.commissioned_contract_ids,
             "breadcrumbs": [("Home", reverse("home")), ("Contracts", reverse("contracts"))],

@@ -1,0 +1,193 @@
+"""The commissioner's and auditor's workbench: the portfolio dashboard, a provider's
+scorecard, and their reports as HTML or PDF downloads.
+
+The portfolio spans every provider, so it follows the evaluation rule (auditors and
+commissioners). A scorecard shows a provider's returns, so it follows the returns rule:
+auditors, the provider's commissioners and its managers. Each page and its report share
+one set of figures (:mod:`mutuals.reports.content`); the impact figures come from the
+latest finished evaluation run of everything, when there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from mutuals import charts, reports
+from mutuals.accounts.permissions import Viewer, allowed_in, may, viewer_for, visible
+from mutuals.evaluation.monitoring import MIN_POINTS, RULE_TEXT, SeriesSpc
+from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.reports import figures as report_figures
+from mutuals.reports import findings as portfolio_text
+from mutuals.reports import provider as provider_text
+from mutuals.reports import tables
+from mutuals.reports.content import gather_portfolio, gather_provider
+from mutuals.reports.sentences import risk_sentence, savings_sentence
+
+CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+
+
+def _portfolio_viewer(request) -> Viewer:
+    viewer = viewer_for(request)
+    if not may(viewer, "view", "evaluation"):
+        raise PermissionDenied
+    return viewer
+
+
+def _provider_for(request, pk: int) -> Organisation:
+    """The provider, if the viewer may see its returns: 404 when there is no such provider
+    (or the viewer may not see it at all), 403 when they may see it but not its returns."""
+    viewer = viewer_for(request)
+    organisation = get_object_or_404(
+        visible(viewer, "organisation").filter(kind=OrganisationKind.PROVIDER), pk=pk
+    )
+    if not allowed_in(viewer, "view", "observation", organisation.pk):
+        raise PermissionDenied
+    return organisation
+
+
+def _attachment(report: reports.Report, format_: str) -> HttpResponse:
+    html = reports.render_html(report)
+    content = reports.render_pdf(report, html=html) if format_ == "pdf" else html
+    response = HttpResponse(content, content_type=CONTENT_TYPES[format_])
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}.{format_}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _inline(svg: str) -> SafeString:
+    return mark_safe(charts.responsive(svg))  # our own charts: no script, no style
+
+
+# --- the portfolio ---------------------------------------------------------------------------
+
+
+def portfolio(request):
+    viewer = _portfolio_viewer(request)
+    figures = gather_portfolio(reports.latest_full_run())
+    totals = figures.savings.totals
+    savings_chart = None
+    if totals.contracts:
+        path = report_figures.savings_path(
+            figures.savings.contracts, totals.price_year, figures.savings.options
+        )
+        savings_chart = report_figures.savings_figure(
+            "figure-savings",
+            "Actual cost against the in-house counterfactual",
+            path,
+            totals.price_year,
+            figures.savings.options,
+        )
+    return render(
+        request,
+        "mutuals/workbench/portfolio.html",
+        {
+            "figures": figures,
+            "findings": portfolio_text.findings(figures),
+            "audit_programmes": tables.audit_groups(
+                "audit-programmes",
+                "Share of annual contract value passing each test (contracts passing), by programme",
+                (*figures.audit.by_programme, figures.audit.total),
+                "Programme",
+            ),
+            "audit_commissioners": tables.audit_groups(
+                "audit-commissioners",
+                "Share of annual contract value passing each test (contracts passing), by "
+                "commissioner",
+                figures.audit.by_commissioner,
+                "Commissioner",
+            ),
+            "savings_totals": portfolio_text.savings_totals(figures),
+            "savings_finding": portfolio_text.savings_finding(figures),
+            "singles_sentence": portfolio_text.singles_sentence(list(figures.provider_results))
+            if figures.provider_results
+            else "",
+            "risk_finding": portfolio_text.risk_finding(figures),
+            "savings_chart": savings_chart,
+            "savings_svg": _inline(savings_chart.svg) if savings_chart else None,
+            "high_risk": [
+                {
+                    "assessment": a,
+                    "sentence": risk_sentence(a),
+                    "scorecard": allowed_in(viewer, "view", "observation", a.organisation.id),
+                }
+                for a in figures.risk.high
+            ],
+            "breadcrumbs": [("Home", reverse("home"))],
+        },
+    )
+
+
+def portfolio_report(request, format_: str):
+    _portfolio_viewer(request)
+    return _attachment(reports.build_portfolio(reports.latest_full_run()), format_)
+
+
+# --- one provider ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpcRow:
+    series: SeriesSpc
+    variation_icon: SafeString
+    assurance_icon: SafeString
+
+
+def _spc_rows(series: tuple[SeriesSpc, ...]) -> list[SpcRow]:
+    return [
+        SpcRow(
+            s,
+            mark_safe(charts.variation_icon(s.variation, side=s.last.side, decorative=True)),
+            mark_safe(charts.assurance_icon(s.assurance, decorative=True)),
+        )
+        for s in series
+    ]
+
+
+def scorecard(request, pk: int):
+    organisation = _provider_for(request, pk)
+    figures = gather_provider(organisation, reports.latest_full_run())
+    options = figures.savings.options
+    savings = []
+    for row in figures.savings.contracts:
+        figure = report_figures.contract_savings_figure(row, options)
+        savings.append(
+            {
+                "row": row,
+                "sentence": savings_sentence(row),
+                "figure": figure,
+                "svg": _inline(figure.svg),
+            }
+        )
+    for alert in figures.alerts:
+        alert.rule_text = RULE_TEXT.get(alert.rule, alert.rule)
+    return render(
+        request,
+        "mutuals/workbench/scorecard.html",
+        {
+            "organisation": organisation,
+            "figures": figures,
+            "findings": provider_text.findings(figures),
+            "risk_sentence": risk_sentence(figures.risk),
+            "savings": savings,
+            "spc_rows": _spc_rows(figures.spc),
+            "min_points": MIN_POINTS,
+            "breadcrumbs": [
+                ("Home", reverse("home")),
+                ("Organisations", reverse("organisations")),
+                (organisation.name, organisation.get_absolute_url()),
+            ],
+        },
+    )
+
+
+def scorecard_report(request, pk: int, format_: str):
+    organisation = _provider_for(request, pk)
+    if format_ not in CONTENT_TYPES:
+        raise Http404("No such format")
+    return _attachment(reports.build_provider(organisation, reports.latest_full_run()), format_)
