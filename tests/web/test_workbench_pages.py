@@ -127,10 +127,13 @@ def test_the_dashboard_keeps_the_conventions_and_shows_the_portfolio(
         "until 2013-Q1",
         "Providers at high risk of failure",
         "Special causes of concern",
-        'href="/portfolio/report.pdf"',
-        'href="/portfolio/report.html"',
     ):
         assert words in page, words
+    # The whole-portfolio report names every provider with figures from its returns.
+    downloads = ('href="/portfolio/report.pdf"', 'href="/portfolio/report.html"')
+    assert all((link in page) == (role == "auditor") for link in downloads)
+    status = client.get(reverse("portfolio-report-html")).status_code
+    assert status == (200 if role == "auditor" else 403)
 
 
 def test_the_dashboard_without_an_evaluation_says_so(client, world):

@@ -110,21 +110,28 @@ def portfolio(request):
             "risk_finding": portfolio_text.risk_finding(figures),
             "savings_chart": savings_chart,
             "savings_svg": _inline(savings_chart.svg) if savings_chart else None,
+            # A provider's risk reasons come from its returns, which are not published:
+            # name only the providers whose returns the viewer may see, and count the rest.
             "high_risk": [
-                {
-                    "assessment": a,
-                    "sentence": risk_sentence(a),
-                    "scorecard": allowed_in(viewer, "view", "observation", a.organisation.id),
-                }
+                {"assessment": a, "sentence": risk_sentence(a), "scorecard": True}
                 for a in figures.risk.high
+                if allowed_in(viewer, "view", "observation", a.organisation.id)
             ],
+            "high_risk_unnamed": sum(
+                not allowed_in(viewer, "view", "observation", a.organisation.id)
+                for a in figures.risk.high
+            ),
+            "may_download": may(viewer, "view", "observation"),
             "breadcrumbs": [("Home", reverse("home"))],
         },
     )
 
 
 def portfolio_report(request, format_: str):
-    _portfolio_viewer(request)
+    """The whole-portfolio report names providers and their returns: for those who may see
+    every provider's returns (auditors)."""
+    if not may(_portfolio_viewer(request), "view", "observation"):
+        raise PermissionDenied
     return _attachment(reports.build_portfolio(reports.latest_full_run()), format_)
 
 
