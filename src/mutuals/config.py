@@ -136,6 +136,20 @@ SETTINGS: tuple[Setting, ...] = (
         "unit-cost-per-contact",
         "Metric code whose returns give the cost per unit of activity, for savings.",
     ),
+    Setting(
+        "API_RATE_LIMIT",
+        _int,
+        600,
+        "Requests a minute each API token (or, without a token, each address) may make; "
+        "more get 429 with Retry-After. Counted in Django's cache; 0 turns the limit off.",
+    ),
+    Setting(
+        "API_MAX_UPLOAD_MB",
+        _int,
+        200,
+        "Largest returns submission the API accepts, in megabytes (100,000 rows take about "
+        "13 MB as JSON, 4 MB as CSV); larger bodies get 413.",
+    ),
 )
 
 

@@ -1,9 +1,14 @@
-"""Who may do what (roles held in organisations), invitations, and the audit trail."""
+"""Who may do what (roles held in organisations), invitations, the audit trail and API
+tokens."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from mutuals.registry.models import Organisation
 
@@ -96,3 +101,93 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username or 'someone'} {self.action}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read what you may see"
+    SUBMIT_RETURNS = "submit-returns", "Submit returns"
+    EVALUATE = "evaluate", "Start evaluation runs"
+    ADMIN = "admin", "Everything the other scopes allow"
+
+
+TOKEN_PREFIX = "mut_"
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a token: its SHA-256. Tokens are 256 random bits, so a plain hash
+    cannot be reversed or guessed, and lookups stay one indexed query."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiTokenManager(models.Manager):
+    def issue(self, user, scopes, name: str = "") -> tuple[ApiToken, str]:
+        """A new token for ``user``: the stored record and the token itself, which is shown
+        once and never kept."""
+        unknown = sorted(set(scopes) - set(TokenScope.values))
+        if unknown or not scopes:
+            known = ", ".join(TokenScope.values)
+            raise ValueError(f"unknown scope {', '.join(unknown) or '(none given)'}: use {known}")
+        prefix = TOKEN_PREFIX + secrets.token_hex(4)
+        token = f"{prefix}_{secrets.token_urlsafe(32)}"
+        ordered = [scope for scope in TokenScope.values if scope in set(scopes)]
+        record = self.create(
+            user=user,
+            name=name[:100],
+            prefix=prefix,
+            digest=token_digest(token),
+            scopes=",".join(ordered),
+        )
+        return record, token
+
+    def usable(self, token: str) -> ApiToken | None:
+        """The unrevoked token of an active user that ``token`` is, if any."""
+        return (
+            self.select_related("user")
+            .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+
+
+class ApiToken(models.Model):
+    """A personal API token: acts as its user, within its scopes. Only a hash is kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
+    prefix = models.CharField(
+        max_length=12, unique=True, help_text="The token's first characters, to recognise it by."
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.CharField(
+        max_length=100, help_text="Comma-separated: read, submit-returns, evaluate, admin."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or 'unnamed'})"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [scope for scope in self.scopes.split(",") if scope]
+
+    def allows(self, scope: str) -> bool:
+        held = self.scope_list
+        return scope in held or TokenScope.ADMIN in held
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,8 +12,9 @@ from django.urls import reverse, reverse_lazy
 
 from mutuals.accounts import services
 from mutuals.accounts.forms import ChoosePasswordForm, InvitationForm, ResetForm, SignInForm
-from mutuals.accounts.models import Role
+from mutuals.accounts.models import Role, TokenScope
 from mutuals.accounts.permissions import viewer_for
+from mutuals.api.tokens import create_token, revoke_token
 from mutuals.registry.models import Organisation
 
 T = "mutuals/accounts/"
@@ -50,15 +52,58 @@ class ResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = T + "password_reset_complete.html"
 
 
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="What the token is for",
+        max_length=100,
+        help_text="For example, nightly returns from our finance system",
+        error_messages={"required": "Enter what the token is for"},
+    )
+    scopes = forms.MultipleChoiceField(
+        label="What the token may do",
+        choices=TokenScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select at least one thing the token may do"},
+    )
+
+
 @login_required
 def account(request):
     viewer = viewer_for(request)
     roles = Role.objects.filter(user=request.user).select_related("organisation")
-    return render(
+    if request.method == "POST" and "revoke_token" in request.POST:
+        return _revoke_own_token(request)
+    token_form, new_token = ApiTokenForm(request.POST or None), None
+    if request.method == "POST" and token_form.is_valid():
+        data = token_form.cleaned_data
+        _, new_token = create_token(
+            request.user, data["scopes"], name=data["name"], by=request.user
+        )
+        token_form = ApiTokenForm()
+    response = render(
         request,
         T + "account.html",
-        {"roles": roles, "may_invite": bool(services.roles_to_offer(viewer))},
+        {
+            "roles": roles,
+            "may_invite": bool(services.roles_to_offer(viewer)),
+            "token_form": token_form,
+            "new_token": new_token,
+            "api_tokens": request.user.api_tokens.filter(revoked_at__isnull=True),
+        },
+        status=400 if token_form.errors else 200,
     )
+    response["Cache-Control"] = "no-store"  # the page may show a new token, once
+    return response
+
+
+def _revoke_own_token(request):
+    token = request.user.api_tokens.filter(
+        prefix=request.POST["revoke_token"], revoked_at__isnull=True
+    ).first()
+    if token is not None:
+        revoke_token(token, by=request.user)
+        messages.success(request, f"Token {token.prefix} is revoked")
+    return redirect("account")
 
 
 def _organisations_to_offer(viewer) -> list[tuple[int, str]]:

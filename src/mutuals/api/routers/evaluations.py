@@ -1,0 +1,139 @@
+"""Impact evaluation runs: list them, read one with its results, start one.
+
+Runs span the portfolio, so, as on the web, only the roles allowed portfolio-wide
+evaluation (auditors and commissioners) may read or start them. A started run is
+carried out by ``mutuals evaluate --run N`` in a separate process; poll the run
+until its status is ``done`` or ``failed``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.http import HttpResponse
+from ninja import Path, Query, Router, Status
+
+from mutuals.accounts.permissions import may
+from mutuals.api import schemas
+from mutuals.api.auth import EVALUATE, READ, caller
+from mutuals.api.errors import ApiProblem, not_found
+from mutuals.api.listing import PageParams, page
+from mutuals.api.routers.register import MAX_ID, organisation_ref
+from mutuals.evaluation import services
+from mutuals.evaluation.models import EvaluationResult, EvaluationRun
+
+router = Router(tags=["Evaluation"])
+
+
+def _require(request, action: str) -> None:
+    if not may(caller(request).viewer, action, "evaluation"):
+        verb = "start" if action == "create" else "read"
+        raise ApiProblem(
+            403,
+            "forbidden",
+            f"Your roles do not let you {verb} evaluation runs: auditors and commissioners may.",
+        )
+
+
+def run_json(run: EvaluationRun) -> dict:
+    fields = (
+        "status",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "configuration",
+        "code_version",
+        "fingerprint",
+        "steps_done",
+        "steps_total",
+        "progress_percent",
+        "error",
+    )
+    return {"id": run.pk, **{name: getattr(run, name) for name in fields}}
+
+
+def finite(value):
+    """JSON has no NaN or infinity: such numbers become null, inside lists and objects too."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(item) for item in value]
+    return value
+
+
+def result_json(result: EvaluationResult) -> dict:
+    numbers = ("att", "se", "ci_low", "ci_high", "p_value", "mde")
+    counts = ("treated_units", "comparison_units", "pre_periods", "post_periods", "grade")
+    return {
+        "id": result.pk,
+        "programme": result.programme.code,
+        "cohort": result.cohort,
+        "metric": result.metric.code,
+        "method": result.method,
+        "organisation": organisation_ref(result.organisation),
+        **{name: getattr(result, name) for name in counts},
+        **{name: finite(getattr(result, name)) for name in numbers},
+        "verdict": result.verdict,
+        "assessable_from": result.assessable_from or None,
+        "grade_reasons": finite(result.grade_reasons),
+        "details": finite(result.details),
+    }
+
+
+@router.get(
+    "/evaluations",
+    response=schemas.responses({200: schemas.EvaluationRunPage}),
+    auth=READ,
+    summary="List evaluation runs",
+)
+def list_evaluations(request, paging: Query[PageParams]):
+    """Runs, newest first (by id)."""
+    _require(request, "view")
+    return page(request, EvaluationRun.objects.order_by("-pk"), paging, run_json)
+
+
+@router.get(
+    "/evaluations/{id}",
+    response=schemas.responses({200: schemas.EvaluationRunDetail}),
+    auth=READ,
+    summary="Read an evaluation run with its results",
+)
+def get_evaluation(request, id: int = Path(..., ge=1, le=MAX_ID)):
+    _require(request, "view")
+    run = EvaluationRun.objects.filter(pk=id).first()
+    if run is None:
+        raise not_found(f"evaluation run {id}")
+    results = (
+        EvaluationResult.objects.filter(run=run)
+        .select_related("programme", "metric", "organisation")
+        .order_by("pk")
+    )
+    return {**run_json(run), "results": [result_json(result) for result in results]}
+
+
+@router.post(
+    "/evaluations",
+    response=schemas.responses({202: schemas.EvaluationRun}),
+    auth=EVALUATE,
+    summary="Start an evaluation run",
+)
+def start_evaluation(request, body: schemas.EvaluationRequest, response: HttpResponse):
+    """Queue a run over some programmes and metrics (all when empty) and start it in the
+    background; 202 with the queued run, whose ``Location`` to poll."""
+    _require(request, "create")
+    config = services.EvaluationConfig(
+        programmes=tuple(body.programmes),
+        metrics=tuple(body.metrics),
+        as_of=body.as_of.upper() if body.as_of else None,
+    )
+    run = services.create_run(config, user=caller(request).user)
+    start_in_background(run)
+    response["Location"] = f"/api/v1/evaluations/{run.pk}"
+    return Status(202, run_json(run))
+
+
+def start_in_background(run: EvaluationRun) -> None:
+    """Indirection so tests can carry a run out in the request instead of a new process."""
+    services.start_in_background(run)
