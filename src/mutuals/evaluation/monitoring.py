@@ -47,8 +47,8 @@ from datetime import date
 
 import numpy as np
 import polars as pl
-from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from mutuals.contracts.models import ContractStatus, Objective
@@ -57,6 +57,7 @@ from mutuals.evaluation.models import Alert, AlertKind
 from mutuals.registry.models import Organisation
 from mutuals.returns.models import CurrentObservation, Metric
 from mutuals.returns.periods import parse_period
+from mutuals.returns.reading import read_queryset
 
 MIN_POINTS = 12  # three years of quarters; a documented choice, not a rule of the method
 RECENT_POINTS = 3
@@ -240,28 +241,13 @@ def read_series(
         "period_kind": pl.String,
         "value": pl.Float64,
     }
-    data = _frame(queryset, schema)
+    data = read_queryset(queryset, schema)
     improvement = pl.DataFrame(
         [(pk, IMPROVEMENT[d]) for pk, d in Metric.objects.values_list("pk", "direction")],
         schema={"metric_id": pl.Int64, "improvement": pl.String},
         orient="row",
     )
     return data.join(improvement, on="metric_id", how="left")
-
-
-def _frame(queryset: QuerySet, schema: dict[str, pl.DataType], batch: int = 200_000):
-    """Run a values_list queryset on a raw cursor and build the frame batch by batch.
-
-    The cursor is the one Django's ``iterator()`` uses: server-side on PostgreSQL, so
-    millions of rows never sit in memory as tuples all at once.
-    """
-    sql, params = queryset.query.sql_with_params()
-    frames = []
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(batch):
-            frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
 def targets(organisation_ids: Sequence[int] | None = None) -> pl.DataFrame:

@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from django.db import connection
 
 from mutuals.registry.models import ProgrammeMembership
 from mutuals.returns.models import Observation, PeriodKind
+from mutuals.returns.reading import read_frame
 
 SCHEMA = {"unit": pl.Int64, "time": pl.Int64, "outcome": pl.Float64}
 
@@ -78,11 +78,10 @@ def quarterly_values(metric_id: int, as_of: int | None = None) -> pl.DataFrame:
         f"SELECT organisation_id, period, value FROM {table} "
         "WHERE metric_id = %s AND is_current = %s AND period_kind = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [metric_id, True, PeriodKind.QUARTER])
-        rows = cursor.fetchall()
-    frame = pl.DataFrame(
-        rows, schema={"unit": pl.Int64, "period": pl.Utf8, "outcome": pl.Float64}, orient="row"
+    frame = read_frame(
+        sql,
+        [metric_id, True, PeriodKind.QUARTER],
+        {"unit": pl.Int64, "period": pl.Utf8, "outcome": pl.Float64},
     )
     # Quarter labels are always "YYYY-Qn" (see mutuals.returns.periods).
     year = pl.col("period").str.slice(0, 4).cast(pl.Int64)
