@@ -36,3 +36,9 @@ def test_quarter_arithmetic():
     assert quarter_label(date(2011, 4, 1)) == "2011-Q2"
     assert quarter_index("2013-Q2") - quarter_index("2011-Q2") == 8
     assert quarter_from_index(quarter_index("2009-Q4")) == "2009-Q4"
+
+
+@pytest.mark.parametrize("text", ["0000-Q1", "0000-01", "0000/01"])
+def test_year_zero_is_a_named_error_not_a_crash(text):
+    with pytest.raises(PeriodError, match="0001 or later"):
+        parse_period(text)

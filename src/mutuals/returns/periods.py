@@ -35,6 +35,8 @@ class Period:
 def parse_period(text: str) -> Period:
     """Parse a period label, raising :class:`PeriodError` with the accepted forms."""
     cleaned = text.strip()
+    if cleaned[:4] == "0000":
+        raise PeriodError(f"'{text}' is not a period: the year must be 0001 or later")
     if match := _QUARTER.match(cleaned):
         year, quarter = int(match[1]), int(match[2])
         return Period(date(year, 3 * quarter - 2, 1), "quarter", f"{year}-Q{quarter}")
