@@ -5,6 +5,7 @@ from mutuals.web.views import (
     contracts,
     evaluation,
     home,
+    open_data,
     organisations,
     returns_upload,
     workbench,
@@ -31,6 +32,9 @@ urlpatterns = [
     path("evaluation/", evaluation.run_list, name="evaluations"),
     path("evaluation/<int:pk>/", evaluation.run_detail, name="evaluation-run"),
     path("evaluation/<int:pk>/progress/", evaluation.run_progress, name="evaluation-run-progress"),
+    path("open-data/", open_data.open_data, name="open-data"),
+    path("open-data/contracts.ocds.json", open_data.ocds_package, name="open-data-ocds"),
+    path("open-data/<slug:table>.<str:format_>", open_data.download, name="open-data-table"),
     path("portfolio/", workbench.portfolio, name="portfolio"),
     path(
         "portfolio/report.pdf",
