@@ -12,7 +12,7 @@ from mutuals.api import errors
 from mutuals.api.listing import refuse_unknown_parameters
 from mutuals.api.openapi import Document
 from mutuals.api.ratelimit import PerTokenRate
-from mutuals.api.routers import alerts, contracts, evaluations, register, returns
+from mutuals.api.routers import alerts, contracts, evaluations, register, reports, returns
 
 DESCRIPTION = """\
 Organisations, programmes, metrics, contracts with their objectives, returns,
@@ -76,3 +76,4 @@ api.add_router("/", contracts.router)
 api.add_router("/", returns.router)
 api.add_router("/", evaluations.router)
 api.add_router("/", alerts.router)
+api.add_router("/", reports.router)
