@@ -19,6 +19,9 @@ ON_POSTGRES = os.environ.get("MUTUALS_TEST_DATABASE") == "postgres"
 # has loaded the settings by the time this file is imported). The deploy check test runs
 # `mutuals check --deploy` in a subprocess with the production defaults.
 settings.SECURE_SSL_REDIRECT = False
+# Parallel test workers must not share (or clear) one another's cache, as the served
+# product's processes do through the file cache.
+settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 def pytest_collection_modifyitems(config, items):
