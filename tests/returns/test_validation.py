@@ -1,5 +1,7 @@
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mutuals.returns.tables import ROW
 from mutuals.returns.validation import Lookups, validate
@@ -122,3 +124,86 @@ def test_every_problem_in_a_row_is_listed():
         "row 2, column period",
         "row 2, column value",
     ]
+
+
+# The screen passes a row only when every rule would: checked against the rules applied to
+# every row, on rows of good cells mixed with cells that trip parsers up (spaces, signs,
+# formula text, nan).
+GOOD = {
+    "organisation": ["NQX01", "07123456", "RS007001"],
+    "metric": ["sickness-absence", "operating-margin"],
+    "period": ["2011-Q2", "2011-06", "2011/12", "2012-Q1", "2012-Q2", "2012-07"],
+    "value": ["1", "4.5", "0"],
+    "numerator": ["", "2"],
+    "denominator": ["", "3"],
+}
+TRICKY = {
+    "organisation": ["NQX01", " NQX01 ", "07123456", "RS007001", "XXXXX", "", "=A1", "@x", None],
+    "metric": ["sickness-absence", "operating-margin", " operating-margin", "beds", "", "+x"],
+    "period": ["2011-Q2", "2011-q2", " 2011-Q2", "2011-06", "2011/12", "2011-Q5", "", "-"],
+    "value": ["1", "-3", " 4.5", "4.5 ", "+5", "-inf", "inf", "nan", "1e400", "=1", "-", "", None],
+    "numerator": ["", "0", "-1", " 2", "x", "+.5", "-.5", None],
+    "denominator": ["", "0", "-1", "3", "1e-300", " 3", "NaN", None],
+}
+
+
+def every_row_judged(frame):
+    """The rules applied to every row, as validation worked before it had a screen."""
+    from mutuals.returns import validation
+
+    parsed = validation._parse(frame, LOOKUPS)
+    problems = validation._repeat_problems(
+        parsed.rename({"period": "_text"}).rename({"period_label": "period"})
+    )
+    problems += validation._cell_problems(parsed, validation._checks(parsed))
+    problems.sort(key=lambda problem: (problem.row, validation._ORDER.get(problem.column, 99)))
+    valid = parsed.filter(~pl.col(ROW).is_in(sorted({p.row for p in problems}))).select(
+        ROW,
+        "organisation_id",
+        "metric_id",
+        pl.col("period_label").alias("period"),
+        "period_start",
+        "period_kind",
+        pl.col("value_number").alias("value"),
+        pl.col("numerator_number").alias("numerator"),
+        pl.col("denominator_number").alias("denominator"),
+    )
+    return problems, valid
+
+
+def one_odd_cell_each():
+    for metric in ("sickness-absence", "operating-margin"):
+        good = dict(zip(GOOD, ("NQX01", metric, "2011-Q2", "1", "", ""), strict=True))
+        for name, cells in TRICKY.items():
+            yield from ({**good, name: cell} for cell in cells)
+
+
+@pytest.mark.parametrize("row", list(one_odd_cell_each()), ids=str)
+def test_a_row_passes_the_screen_only_when_it_passes_every_rule(row):
+    check_screen([row])
+
+
+def test_rows_the_screen_passes_beside_suspect_rows_still_meet_every_rule():
+    check_screen(list(one_odd_cell_each()))
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {name: st.sampled_from(GOOD[name]) | st.sampled_from(TRICKY[name]) for name in GOOD}
+        ),
+        max_size=12,
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_the_screen_reaches_the_verdicts_of_every_rule_on_every_row(rows):
+    check_screen(rows)
+
+
+def check_screen(rows):
+    frame = table([list(row.values()) for row in rows], columns=tuple(GOOD))
+    frame = frame.with_columns(pl.col(name).cast(pl.Utf8) for name in GOOD)
+    outcome = validate(frame, LOOKUPS)
+    problems, valid = every_row_judged(frame)
+    assert outcome.problems == problems
+    assert outcome.valid.equals(valid)

@@ -5,15 +5,28 @@ transaction: it records a :class:`Submission`, retires the current version of
 every observation it resubmits and inserts the new versions. A process killed
 midway leaves the database as it was.
 
-Rows are written with the database driver's bulk path (``executemany`` on
-SQLite, ``COPY`` on PostgreSQL) rather than through the ORM: a national
-world's returns run to millions of rows.
+A national world's returns run to millions of rows, so they bypass the ORM,
+and go in sorted as the table's unique indexes hold them, so that each insert
+lands beside the last. PostgreSQL takes them by ``COPY``. For SQLite the ADBC
+driver writes them straight from Arrow memory, in C, to scratch databases (one
+slice per core, in parallel), which are then attached to Django's own
+connection: retiring the old versions and one ``INSERT ... SELECT`` per slice
+run in Django's transaction, beside the caller's other writes (its audit
+record), and no second connection ever waits on the first. A caller already
+inside a transaction, where SQLite refuses to attach, has its rows staged in a
+temporary table instead: slower, the same result.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 from django.db import connection, transaction
@@ -31,6 +44,7 @@ COLUMNS = (
     "denominator",
 )
 _CHUNK = 500
+_TABLE = Observation._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -44,16 +58,245 @@ def load_observations(
     frame: pl.DataFrame, *, source: str, filename: str = "", user=None
 ) -> LoadResult:
     """Insert ``frame`` (columns :data:`COLUMNS`, already validated) as one submission."""
-    frame = frame.select(COLUMNS).sort("organisation_id", "metric_id", "period")
-    with transaction.atomic():
+    with bulk_load(frame, source=source, filename=filename, user=user) as result:
+        return result
+
+
+@contextmanager
+def bulk_load(
+    frame: pl.DataFrame, *, source: str, filename: str = "", user=None
+) -> Iterator[LoadResult]:
+    """Load ``frame`` as one submission, in a transaction that stays open for the ``with`` body.
+
+    The caller's own writes in the body (an audit record) commit with the load, and an
+    exception there undoes it.
+    """
+    frame = _in_index_order(frame.select(COLUMNS))
+    with _staging(frame) as staged, transaction.atomic():
         submission = Submission.objects.create(
             source=source, filename=filename[:255], submitted_by=user, row_count=frame.height
         )
-        previous = _current_versions(frame)
-        frame = _with_versions(frame, previous)
-        _retire(previous["id"].to_list())
-        _insert(frame.with_columns(pl.lit(submission.pk).alias("submission_id")))
-    return LoadResult(submission.pk, frame.height, previous.height)
+        if staged is None:
+            new_versions = _load_postgres(frame, submission.pk)
+        else:
+            new_versions = _load_sqlite(staged, frame, submission.pk)
+        yield LoadResult(submission.pk, frame.height, new_versions)
+
+
+def _in_index_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows in the order of the table's unique indexes, so each insert lands by the last."""
+    if frame.height < 2:
+        return frame
+    codes = [_dense_codes(frame.get_column(name)) for name in ("organisation_id", "metric_id")]
+    codes.append(_dense_codes(frame.get_column("period")))
+    sizes = [int(code.max()) + 1 for code in codes]
+    if sizes[0] * sizes[1] * sizes[2] >= 2**63:
+        return frame.sort("organisation_id", "metric_id", "period")
+    key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
+    return frame if key.is_sorted() else frame[key.arg_sort()]
+
+
+def _dense_codes(column: pl.Series) -> pl.Series:
+    """0, 1, 2 … in the column's sort order, found from its few distinct values."""
+    distinct = column.unique().sort()
+    return column.replace_strict(distinct, pl.int_range(distinct.len(), dtype=pl.Int64, eager=True))
+
+
+# SQLite --------------------------------------------------------------------------------
+
+_PREVIOUS = "temp.mutuals_previous_versions"
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A table of staged rows; its row n is row ``offset + n`` of the load."""
+
+    table: str
+    offset: int = 0
+
+
+@contextmanager
+def _staging(frame: pl.DataFrame) -> Iterator[list[_Part] | None]:
+    """The SQLite tables holding ``frame`` for the load to copy from (None on PostgreSQL).
+
+    A database can be attached only outside a transaction; a caller that holds one (the
+    demo loader) gets the rows staged through the sqlite3 module instead.
+    """
+    if connection.vendor != "sqlite":
+        yield None
+    elif connection.get_autocommit():
+        with _attached(frame) as parts:
+            yield parts
+    else:
+        with _temporary(frame) as part:
+            yield [part]
+
+
+_ROWS_PER_PART = 250_000
+
+
+@contextmanager
+def _attached(frame: pl.DataFrame) -> Iterator[list[_Part]]:
+    """``frame`` in scratch databases attached to Django's connection, a slice to a core."""
+    count = max(1, min(_cores(), 4, frame.height // _ROWS_PER_PART))
+    size = max(1, -(-frame.height // count))
+    slices = [frame.slice(offset, size) for offset in range(0, frame.height, size)] or [frame]
+    names = [f"mutuals_staging_{number}" for number in range(len(slices))]
+    attached: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="mutuals-load-") as folder:
+        paths = [Path(folder) / f"{name}.sqlite3" for name in names]
+        with ThreadPoolExecutor(len(slices)) as pool:  # ADBC lets go of the GIL as it writes
+            list(pool.map(_write_scratch, paths, slices))
+        try:
+            with connection.cursor() as cursor:
+                for path, name in zip(paths, names, strict=True):
+                    cursor.execute(f"ATTACH DATABASE %s AS {name}", [str(path)])
+                    attached.append(name)
+            yield [
+                _Part(f"{name}.observations", number * size) for number, name in enumerate(names)
+            ]
+        finally:
+            with connection.cursor() as cursor:
+                for name in attached:
+                    cursor.execute(f"DETACH DATABASE {name}")
+
+
+def _cores() -> int:
+    """The processor cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _write_scratch(path: Path, frame: pl.DataFrame) -> None:
+    """Write ``frame`` to a new SQLite file through ADBC, which binds Arrow columns in C.
+
+    The file is scratch, read once and deleted: no journal and no syncing, since a crash
+    midway loses nothing that was not about to be thrown away. (ADBC's low-level API, as
+    its DB-API module imports pandas: seconds at the start of every command.)
+    """
+    import adbc_driver_manager as adbc
+    import adbc_driver_sqlite
+
+    ingest = {
+        adbc.INGEST_OPTION_TARGET_TABLE: "observations",
+        adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE,
+    }
+    with (
+        adbc_driver_sqlite.connect(str(path)) as database,
+        adbc.AdbcConnection(database) as scratch,
+    ):
+        for sql in ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "BEGIN"):
+            _adbc_execute(scratch, sql)
+        with adbc.AdbcStatement(scratch) as statement:
+            statement.set_options(**ingest)
+            statement.bind_stream(_sqlite_values(frame).__arrow_c_stream__())
+            statement.execute_update()
+        _adbc_execute(scratch, "COMMIT")
+
+
+def _adbc_execute(scratch, sql: str) -> None:
+    import adbc_driver_manager as adbc
+
+    with adbc.AdbcStatement(scratch) as statement:
+        statement.set_sql_query(sql)
+        statement.execute_update()
+
+
+@contextmanager
+def _temporary(frame: pl.DataFrame) -> Iterator[_Part]:
+    """``frame`` in a temporary table of Django's connection, written row by row."""
+    table = "temp.mutuals_staged_observations"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {table} ({', '.join(COLUMNS)})")
+        # Django's cursor wrapper would rewrite placeholders for every row; the raw
+        # sqlite3 cursor takes the iterator directly.
+        cursor.cursor.executemany(
+            f"INSERT INTO {table} VALUES ({', '.join('?' * len(COLUMNS))})",
+            _sqlite_values(frame).iter_rows(),
+        )
+    try:
+        yield _Part(table)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {table}")
+
+
+def _sqlite_values(frame: pl.DataFrame) -> pl.DataFrame:
+    """Columns as Django stores them in SQLite: dates as ISO text."""
+    return frame.with_columns(pl.col("period_start").cast(pl.Utf8))
+
+
+def _load_sqlite(parts: list[_Part], frame: pl.DataFrame, submission_id: int) -> int:
+    """Retire the current versions the staged rows replace and insert them; returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB for this connection's big write
+        retired = _retire_sqlite(cursor, parts, frame)
+        columns = ", ".join(f"s.{name}" for name in COLUMNS)
+        insert = f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}, version, is_current, submission_id) "
+        for part in parts:
+            if retired:
+                cursor.execute(
+                    f"{insert} SELECT {columns}, coalesce(p.version + 1, 1), 1, %s "
+                    f"FROM {part.table} AS s LEFT JOIN {_PREVIOUS} AS p "
+                    "ON p.staged_row = s.rowid + %s",
+                    [submission_id, part.offset],
+                )
+            else:
+                cursor.execute(
+                    f"{insert} SELECT {columns}, 1, 1, %s FROM {part.table} AS s", [submission_id]
+                )
+        cursor.execute(f"DROP TABLE IF EXISTS {_PREVIOUS}")
+    return retired
+
+
+def _retire_sqlite(cursor, parts: list[_Part], frame: pl.DataFrame) -> int:
+    """Mark not current the rows the staged ones resubmit, noting each one's version."""
+    cursor.execute(f"DROP TABLE IF EXISTS {_PREVIOUS}")
+    if not _any_current(cursor, frame):
+        return 0
+    cursor.execute(
+        f"CREATE TABLE {_PREVIOUS} "
+        "(staged_row INTEGER PRIMARY KEY, id INTEGER NOT NULL, version INTEGER NOT NULL)"
+    )
+    for part in parts:
+        # CROSS JOIN keeps the staged rows outermost, each looked up in the current-version
+        # index.
+        cursor.execute(
+            f"INSERT INTO {_PREVIOUS} SELECT s.rowid + %s, o.id, o.version "
+            f"FROM {part.table} AS s CROSS JOIN {_TABLE} AS o "
+            "WHERE o.organisation_id = s.organisation_id AND o.metric_id = s.metric_id "
+            "AND o.period = s.period AND o.is_current",
+            [part.offset],
+        )
+    cursor.execute(f"UPDATE {_TABLE} SET is_current = 0 WHERE id IN (SELECT id FROM {_PREVIOUS})")
+    return cursor.rowcount
+
+
+def _any_current(cursor, frame: pl.DataFrame) -> bool:
+    """Whether any organisation in ``frame`` has current observations already."""
+    organisations = frame.get_column("organisation_id").unique().sort().to_list()
+    for start in range(0, len(organisations), _CHUNK):
+        chunk = organisations[start : start + _CHUNK]
+        cursor.execute(
+            f"SELECT 1 FROM {_TABLE} WHERE is_current "
+            f"AND organisation_id IN ({','.join(['%s'] * len(chunk))}) LIMIT 1",
+            chunk,
+        )
+        if cursor.fetchone():
+            return True
+    return False
+
+
+# PostgreSQL ----------------------------------------------------------------------------
+
+
+def _load_postgres(frame: pl.DataFrame, submission_id: int) -> int:
+    previous = _current_versions(frame)
+    frame = _with_versions(frame, previous)
+    _retire(previous["id"].to_list())
+    _copy_postgres(frame.with_columns(pl.lit(submission_id).alias("submission_id")))
+    return previous.height
 
 
 def _current_versions(frame: pl.DataFrame) -> pl.DataFrame:
@@ -73,8 +316,7 @@ def _current_versions(frame: pl.DataFrame) -> pl.DataFrame:
             placeholders = ",".join(["%s"] * len(chunk))
             cursor.execute(
                 "SELECT id, organisation_id, metric_id, period, version "
-                f"FROM {Observation._meta.db_table} "
-                f"WHERE is_current AND organisation_id IN ({placeholders})",
+                f"FROM {_TABLE} WHERE is_current AND organisation_id IN ({placeholders})",
                 chunk,
             )
             rows.extend(cursor.fetchall())
@@ -91,19 +333,20 @@ def _with_versions(frame: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         frame.cast({"organisation_id": pl.Int64, "metric_id": pl.Int64})
-        .join(bumped, on=["organisation_id", "metric_id", "period"], how="left")
+        .join(
+            bumped, on=["organisation_id", "metric_id", "period"], how="left", maintain_order="left"
+        )
         .with_columns(pl.col("version").fill_null(1), pl.lit(True).alias("is_current"))
     )
 
 
 def _retire(ids: list[int]) -> None:
-    table = Observation._meta.db_table
     with connection.cursor() as cursor:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             placeholders = ",".join(["%s"] * len(chunk))
             cursor.execute(
-                f"UPDATE {table} SET is_current = %s WHERE id IN ({placeholders})",
+                f"UPDATE {_TABLE} SET is_current = %s WHERE id IN ({placeholders})",
                 [False, *chunk],
             )
 
@@ -111,68 +354,13 @@ def _retire(ids: list[int]) -> None:
 _INSERT_COLUMNS = (*COLUMNS, "version", "is_current", "submission_id")
 
 
-def _insert(frame: pl.DataFrame) -> None:
-    frame = frame.select(_INSERT_COLUMNS)
-    if connection.vendor == "postgresql":
-        _copy_postgres(frame)
-    else:
-        _executemany(frame)
-
-
-def _executemany(frame: pl.DataFrame) -> None:
-    """Insert through the raw sqlite3 cursor, binding only the columns that vary.
-
-    Binding parameters dominates the cost of a large SQLite insert, so columns
-    holding one value for the whole load (always the submission and the current
-    flag, usually the version, the kind of period and the empty numerator and
-    denominator) are written into the statement as literals. Only integers,
-    NULL and the fixed period kinds are ever inlined.
-    """
-    table = Observation._meta.db_table
-    bound, values = [], []
-    for name in _INSERT_COLUMNS:
-        literal = _constant_literal(frame[name])
-        values.append(literal or "?")
-        if literal is None:
-            bound.append(name)
-    sql = f"INSERT INTO {table} ({','.join(_INSERT_COLUMNS)}) VALUES ({','.join(values)})"
-    columns = [
-        frame[name].cast(pl.Utf8) if name == "period_start" else frame[name] for name in bound
-    ]
-    rows = zip(*(column.to_list() for column in columns), strict=True)
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB for this connection's big write
-        # Django's cursor wrapper would rewrite placeholders for every row; the raw
-        # sqlite3 cursor takes the iterator directly.
-        cursor.cursor.executemany(sql, rows)
-
-
-_PERIOD_KINDS = {"quarter", "month", "year"}
-
-
-def _constant_literal(column: pl.Series) -> str | None:
-    if column.n_unique() != 1:
-        return None
-    value = column[0]
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, str) and value in _PERIOD_KINDS:
-        return f"'{value}'"
-    return None
-
-
 def _copy_postgres(frame: pl.DataFrame) -> None:
-    table = Observation._meta.db_table
     buffer = io.BytesIO()
-    frame.write_csv(buffer, include_header=False, null_value="")
+    frame.select(_INSERT_COLUMNS).write_csv(buffer, include_header=False, null_value="")
     buffer.seek(0)
     with connection.cursor() as cursor:
         copy_sql = (
-            f"COPY {table} ({','.join(_INSERT_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '')"
+            f"COPY {_TABLE} ({','.join(_INSERT_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '')"
         )
         with cursor.cursor.copy(copy_sql) as copy:
             while block := buffer.read(1 << 20):

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from django.db import transaction
 
 from mutuals.accounts import audit
 from mutuals.errors import ImportRejected, Problem
 from mutuals.registry.models import Organisation
-from mutuals.returns.loading import COLUMNS, load_observations
+from mutuals.returns.loading import COLUMNS, bulk_load
 from mutuals.returns.models import CurrentObservation, Metric, Submission
 from mutuals.returns.tables import ROW, read_table
 from mutuals.returns.validation import Lookups, Outcome, validate
@@ -90,10 +89,8 @@ def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -
         rejects = write_rejects(table, outcome.problems, path)
     if outcome.valid.height == 0:
         return ImportReport(outcome.rows, 0, 0, outcome.problems, None, rejects)
-    with transaction.atomic():
-        result = load_observations(
-            outcome.valid.select(COLUMNS), source=source, filename=filename, user=user
-        )
+    valid = outcome.valid.select(COLUMNS)
+    with bulk_load(valid, source=source, filename=filename, user=user) as result:
         audit.record(
             "returns.import",
             user=user,

@@ -5,11 +5,22 @@ is reported once, for the first rule it breaks. The rules: required columns;
 spreadsheet formula text; unknown organisation or metric; unparseable period
 or number; impossible negatives; a zero denominator; rows repeated within the
 file.
+
+A national file has millions of rows, so validation runs in two passes that
+reach the verdicts of applying every rule to every row. The screen judges each
+distinct organisation, metric and period once, and reads each number as
+written: a row whose names resolve, whose period parses, whose numbers are
+finite as written (so carry no surrounding spaces and cannot be formula text)
+and keep the sign rules breaks no rule. Any other row is suspect, and only
+suspect rows go through the rules one by one for their reasons.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from math import prod
 
 import polars as pl
 
@@ -43,6 +54,20 @@ class Outcome:
         return {problem.row for problem in self.problems}
 
 
+_VALID = (
+    ROW,
+    "organisation_id",
+    "metric_id",
+    "period",
+    "period_start",
+    "period_kind",
+    "value",
+    "numerator",
+    "denominator",
+)
+_SUSPECT = "_suspect"
+
+
 def validate(table: pl.DataFrame, lookups: Lookups) -> Outcome:
     missing = [name for name in REQUIRED if name not in table.columns]
     if missing:
@@ -51,11 +76,22 @@ def validate(table: pl.DataFrame, lookups: Lookups) -> Outcome:
     for name in OPTIONAL_NUMBERS:
         if name not in table.columns:
             table = table.with_columns(pl.lit("").alias(name))
-    parsed = _parse(table, lookups)
-    checks = _checks(parsed)
-    problems = _problems(parsed, checks)
-    bad = {problem.row for problem in problems}
-    valid = parsed.filter(~pl.col(ROW).is_in(list(bad))).select(
+    table = table.with_columns(pl.col(*REQUIRED, *OPTIONAL_NUMBERS).cast(pl.Utf8))
+    screened = _screen(table, lookups)
+    repeated = _has_repeats(screened)
+    if not repeated and not screened.get_column(_SUSPECT).any():
+        return Outcome(screened.select(_VALID), [], table.height)
+    return _judge(table, screened, lookups, repeated)
+
+
+def _judge(table: pl.DataFrame, screened: pl.DataFrame, lookups: Lookups, repeated: bool):
+    """Every rule applied to the suspect rows, and the repeats named, for the reasons."""
+    suspect = screened.get_column(_SUSPECT)
+    parsed = _parse(table.filter(suspect), lookups)
+    problems = _repeat_problems(screened) if repeated else []
+    problems += _cell_problems(parsed, _checks(parsed))
+    problems.sort(key=lambda problem: (problem.row, _ORDER.get(problem.column, 99)))
+    checked = parsed.select(
         ROW,
         "organisation_id",
         "metric_id",
@@ -66,7 +102,117 @@ def validate(table: pl.DataFrame, lookups: Lookups) -> Outcome:
         pl.col("numerator_number").alias("numerator"),
         pl.col("denominator_number").alias("denominator"),
     )
+    bad = sorted({problem.row for problem in problems})
+    valid = (
+        pl.concat([screened.filter(~suspect).select(_VALID), checked])
+        .filter(~pl.col(ROW).is_in(bad))
+        .sort(ROW)
+    )
     return Outcome(valid, problems, table.height)
+
+
+# The screen ----------------------------------------------------------------------------
+
+
+def _screen(table: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
+    """Each row's ids, period and numbers, with ``_suspect`` set where a rule might reject it."""
+    numbers = table.select(
+        ROW,
+        *[_finite(pl.col(name)).alias(name) for name in ("value", *OPTIONAL_NUMBERS)],
+        *[(pl.col(name).fill_null("") != "").alias(f"_{name}_given") for name in OPTIONAL_NUMBERS],
+    )
+    screened = pl.concat(
+        [
+            numbers,
+            _per_value(table.get_column("organisation"), partial(_organisations, lookups=lookups)),
+            _per_value(table.get_column("metric"), partial(_metrics, lookups=lookups)),
+            _per_value(table.get_column("period"), _period_labels),
+        ],
+        how="horizontal",
+    )
+    suspect = pl.any_horizontal(
+        ~pl.col("_organisation_ok"),
+        ~pl.col("_metric_ok"),
+        ~pl.col("_period_ok"),
+        pl.col("value").is_null(),  # empty, not a number as written, or not finite
+        pl.col("_numerator_given") & pl.col("numerator").is_null(),
+        pl.col("_denominator_given") & pl.col("denominator").is_null(),
+        ((pl.col("value") < 0) & ~pl.col("allows_negative")).fill_null(False),
+        (pl.col("numerator") < 0).fill_null(False),
+        (pl.col("denominator") <= 0).fill_null(False),
+    )
+    return screened.with_columns(suspect.alias(_SUSPECT))
+
+
+def _per_value(column: pl.Series, judge: Callable[[pl.Series], pl.DataFrame]) -> pl.DataFrame:
+    """``judge`` applied once to each distinct (stripped) value, spread back over the rows."""
+    raw = column.fill_null("")
+    distinct = raw.unique()
+    return judge(distinct.str.strip_chars())[raw.cast(pl.Enum(distinct)).to_physical()]
+
+
+def _organisations(text: pl.Series, lookups: Lookups) -> pl.DataFrame:
+    ids = text.replace_strict(lookups.organisations, default=None, return_dtype=pl.Int64)
+    return pl.DataFrame(
+        {
+            "organisation_id": ids,
+            "_organisation_code": ids.rank("dense"),
+            "_organisation_ok": _plain(text) & ids.is_not_null(),
+        }
+    )
+
+
+def _metrics(text: pl.Series, lookups: Lookups) -> pl.DataFrame:
+    ids = text.replace_strict(
+        {code: pk for code, (pk, _) in lookups.metrics.items()},
+        default=None,
+        return_dtype=pl.Int64,
+    )
+    negatives = text.replace_strict(
+        {code: allowed for code, (_, allowed) in lookups.metrics.items()},
+        default=False,
+        return_dtype=pl.Boolean,
+    )
+    return pl.DataFrame(
+        {
+            "metric_id": ids,
+            "allows_negative": negatives,
+            "_metric_code": ids.rank("dense"),
+            "_metric_ok": _plain(text) & ids.is_not_null(),
+        }
+    )
+
+
+def _period_labels(text: pl.Series) -> pl.DataFrame:
+    periods = pl.DataFrame({"period": text}).join(
+        _periods(text), on="period", how="left", maintain_order="left"
+    )
+    return periods.select(
+        pl.col("period_label").alias("period"),
+        "period_start",
+        "period_kind",
+        pl.col("period_label").rank("dense").alias("_period_code"),
+        (_plain(text) & periods.get_column("period_error").is_null()).alias("_period_ok"),
+    )
+
+
+def _plain(text: pl.Series) -> pl.Series:
+    """Neither empty nor formula text."""
+    return (text != "") & ~text.str.contains(FORMULA)
+
+
+def _has_repeats(screened: pl.DataFrame) -> bool:
+    """Whether two rows name one organisation, metric and period (however written)."""
+    codes = screened.select("_organisation_code", "_metric_code", "_period_code").drop_nulls()
+    sizes = [(codes.get_column(name).max() or 0) + 1 for name in codes.columns]
+    if prod(sizes) >= 2**63:  # too many to number: compare the three codes
+        return codes.is_duplicated().any()
+    organisation, metric, period = (pl.col(name).cast(pl.Int64) for name in codes.columns)
+    key = (organisation * sizes[1] + metric) * sizes[2] + period
+    return codes.select(key.n_unique()).item() < codes.height
+
+
+# The rules, row by row -----------------------------------------------------------------
 
 
 def _parse(table: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
@@ -81,19 +227,19 @@ def _parse(table: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
         pl.col("metric")
         .replace_strict(metric_ids, default=None, return_dtype=pl.Int64)
         .alias("metric_id"),
-        *[_number(name) for name in ("value", *OPTIONAL_NUMBERS)],
+        *[_finite(pl.col(name)).alias(f"{name}_number") for name in ("value", *OPTIONAL_NUMBERS)],
     )
     table = table.with_columns(
         pl.col("metric_id")
         .replace_strict(negatives, default=False, return_dtype=pl.Boolean)
         .alias("allows_negative")
     )
-    return table.join(_periods(table["period"]), on="period", how="left")
+    return table.join(_periods(table["period"]), on="period", how="left", maintain_order="left")
 
 
-def _number(name: str) -> pl.Expr:
-    number = pl.col(name).cast(pl.Float64, strict=False)
-    return pl.when(number.is_finite()).then(number).otherwise(None).alias(f"{name}_number")
+def _finite(text: pl.Expr) -> pl.Expr:
+    number = text.cast(pl.Float64, strict=False)
+    return pl.when(number.is_finite()).then(number).otherwise(None)
 
 
 def _periods(labels: pl.Series) -> pl.DataFrame:
@@ -175,14 +321,13 @@ def _checks(table: pl.DataFrame) -> list[tuple[str, pl.Expr, pl.Expr]]:
     return checks
 
 
-def _problems(table: pl.DataFrame, checks) -> list[Problem]:
-    first_row = pl.col(ROW).first().over("organisation_id", "metric_id", "period_label")
-    duplicates = (
-        table.with_columns(first_row.alias("_first"))
+def _repeat_problems(screened: pl.DataFrame) -> list[Problem]:
+    """Each row that repeats an earlier row's organisation, metric and period."""
+    keys = ("organisation_id", "metric_id", "period")
+    repeats = (
+        screened.with_columns(pl.col(ROW).first().over(keys).alias("_first"))
         .filter(
-            pl.col("organisation_id").is_not_null()
-            & pl.col("metric_id").is_not_null()
-            & pl.col("period_label").is_not_null()
+            pl.all_horizontal(pl.col(name).is_not_null() for name in keys)
             & (pl.col("_first") != pl.col(ROW))
         )
         .select(
@@ -192,9 +337,12 @@ def _problems(table: pl.DataFrame, checks) -> list[Problem]:
             ),
         )
     )
-    found: list[Problem] = [
-        Problem(row, "period", reason) for row, reason in duplicates.iter_rows()
-    ]
+    return [Problem(row, "period", reason) for row, reason in repeats.iter_rows()]
+
+
+def _cell_problems(table: pl.DataFrame, checks) -> list[Problem]:
+    """Each cell's first broken rule."""
+    found: list[Problem] = []
     reported: set[tuple[int, str]] = set()
     for column, failing, reason in checks:
         hits = table.filter(failing.fill_null(False)).select(ROW, reason.alias("reason"))
@@ -202,7 +350,7 @@ def _problems(table: pl.DataFrame, checks) -> list[Problem]:
             if (row, column) not in reported:
                 reported.add((row, column))
                 found.append(Problem(row, column, text))
-    return sorted(found, key=lambda problem: (problem.row, _ORDER.get(problem.column, 99)))
+    return found
 
 
 _ORDER = {name: index for index, name in enumerate((*REQUIRED, *OPTIONAL_NUMBERS))}

@@ -1,0 +1,139 @@
+"""The bulk load: one transaction, versions kept, the same rows however it is reached.
+
+On SQLite a load that owns its transaction stages the rows through ADBC in a
+scratch database; one inside a caller's transaction stages them in a temporary
+table. These tests run outside pytest-django's wrapping transaction so that
+the first path is the one taken.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from django.db import connection, transaction
+
+from mutuals.returns import loading
+from mutuals.returns.loading import bulk_load, load_observations
+from mutuals.returns.models import Observation, Submission
+
+SCHEMA = {
+    "organisation_id": pl.Int64,
+    "metric_id": pl.Int64,
+    "period": pl.Utf8,
+    "period_start": pl.Date,
+    "period_kind": pl.Utf8,
+    "value": pl.Float64,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+}
+Q2, Q3 = ("2011-Q2", date(2011, 4, 1), "quarter"), ("2011-Q3", date(2011, 7, 1), "quarter")
+SUBMISSIONS = [
+    [
+        ("care", "patient-experience", "2011-06", date(2011, 6, 1), "month", 80.0, 40.0, 50.0),
+        ("health", "sickness-absence", *Q3, 3.25, None, None),
+        ("health", "sickness-absence", *Q2, 0.1 + 0.2, None, None),
+    ],
+    [
+        ("health", "sickness-absence", *Q2, 3.5, None, None),
+        ("health", "operating-margin", "2011/12", date(2011, 4, 1), "year", -1.5, None, None),
+    ],
+    [("health", "sickness-absence", *Q2, 3.0, None, None)],
+]
+
+
+def frame(catalogue, rows):
+    return pl.DataFrame(
+        [(catalogue[org].pk, catalogue[metric].pk, *rest) for org, metric, *rest in rows],
+        schema=SCHEMA,
+        orient="row",
+    )
+
+
+def stored():
+    return sorted(
+        Observation.objects.values_list(
+            "organisation__name",
+            "metric__code",
+            "period",
+            "period_start",
+            "period_kind",
+            "value",
+            "numerator",
+            "denominator",
+            "version",
+            "is_current",
+            "submission__row_count",
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("rows_per_part", [250_000, 1], ids=["one part", "a part per core"])
+def test_staged_and_in_transaction_loads_store_the_same_rows(catalogue, monkeypatch, rows_per_part):
+    monkeypatch.setattr(loading, "_ROWS_PER_PART", rows_per_part)
+    scratch_writes = []
+    write_scratch = loading._write_scratch
+    monkeypatch.setattr(
+        loading, "_write_scratch", lambda *args: scratch_writes.append(write_scratch(*args))
+    )
+    staged = [
+        load_observations(frame(catalogue, rows), source="cli").new_versions for rows in SUBMISSIONS
+    ]
+    rows_staged = stored()
+    Observation.objects.all().delete()
+    Submission.objects.all().delete()
+    with transaction.atomic():
+        in_transaction = [
+            load_observations(frame(catalogue, rows), source="cli").new_versions
+            for rows in SUBMISSIONS
+        ]
+
+    cores = loading._cores()
+    parts = [max(1, min(cores, len(rows) // rows_per_part)) for rows in SUBMISSIONS]
+    assert len(scratch_writes) == (sum(parts) if connection.vendor == "sqlite" else 0)
+    assert staged == in_transaction == [0, 1, 1]
+    assert stored() == rows_staged
+    q2 = [row[5:] for row in rows_staged if row[1:3] == ("sickness-absence", "2011-Q2")]
+    assert q2 == [
+        (0.1 + 0.2, None, None, 1, False, 3),
+        (3.0, None, None, 3, True, 1),
+        (3.5, None, None, 2, False, 2),
+    ]
+    care = next(row for row in rows_staged if row[1] == "patient-experience")
+    assert care[2:] == ("2011-06", date(2011, 6, 1), "month", 80.0, 40.0, 50.0, 1, True, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_before_the_commit_undoes_the_whole_load(catalogue, monkeypatch):
+    monkeypatch.setattr(loading, "_ROWS_PER_PART", 1)
+    load_observations(frame(catalogue, SUBMISSIONS[0]), source="cli")
+    before = stored()
+
+    with (
+        pytest.raises(RuntimeError),
+        bulk_load(frame(catalogue, SUBMISSIONS[1]), source="cli") as result,
+    ):
+        assert result.new_versions == 1
+        raise RuntimeError("the audit record could not be written")
+
+    assert stored() == before
+    assert Submission.objects.count() == 1
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA database_list")
+            attached = [row[1] for row in cursor.fetchall()]
+        assert not [name for name in attached if name.startswith("mutuals_staging")]
+
+
+def test_rows_are_put_in_the_order_of_the_unique_indexes():
+    shuffled = pl.DataFrame(
+        {
+            "organisation_id": [3, 1, 2, 1, 3, 1],
+            "metric_id": [7, 7, 5, 5, 5, 7],
+            "period": ["2011-Q2", "2011-Q2", "2011-06", "2011/12", "2011-Q1", "2010-Q4"],
+        }
+    )
+    ordered = loading._in_index_order(shuffled)
+    assert ordered.equals(shuffled.sort("organisation_id", "metric_id", "period"))
