@@ -10,8 +10,9 @@ from mutuals.registry.models import Organisation
 
 class Command(BaseCommand):
     help = (
-        "Run the demo: migrate, build the synthetic world if the database has none, "
-        "create the demo accounts and serve the site on 127.0.0.1."
+        "Run the demo: migrate, build the synthetic world if the database has none (with "
+        "its monitoring alerts and a first impact evaluation), create the demo accounts "
+        "and serve the site on 127.0.0.1."
     )
 
     def add_arguments(self, parser):
@@ -22,12 +23,23 @@ class Command(BaseCommand):
             "--no-serve", action="store_true", help="prepare everything but do not serve"
         )
 
+    def _workbench(self) -> None:
+        """Monitor every series and evaluate every programme, so the workbench has figures."""
+        from mutuals.evaluation.monitoring import run_monitoring
+        from mutuals.evaluation.services import EvaluationConfig, evaluate
+
+        summary = run_monitoring()
+        self.stdout.write(f"Monitoring: {summary.opened} alerts on {summary.series:,} series.")
+        run = evaluate(EvaluationConfig())
+        self.stdout.write(f"Evaluation run {run.pk}: {run.results.count()} results.")
+
     def handle(self, *args, scale, seed, port, no_serve, **options):
         started = time.monotonic()
         call_command("migrate", verbosity=0)
         if not Organisation.objects.exists():
             truth = settings.DATA_DIR / "demo-truth.json"
             call_command("demo-data", scale=scale, seed=seed, truth_out=str(truth))
+            self._workbench()
         else:
             self.stdout.write("The database already holds a world; using it.")
         users = ensure_demo_users()
