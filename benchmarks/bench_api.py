@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+from _catalogue import setup_catalogue
 
 HERE = Path(__file__).resolve()
 POSTGRES = os.environ.get("MUTUALS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -66,44 +67,12 @@ def returns_rows(count: int, scale: str) -> pl.DataFrame:
 def prepare(database_url: str, scale: str) -> str:
     """Runs in a child process (Django set up for one database): the catalogue, the
     organisations, a provider manager of them all, and their token, which it prints."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "mutuals.settings"
-    import django
-
-    django.setup()
+    setup_catalogue(database_url, scale)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
     from mutuals.accounts.models import ApiToken, Role
-    from mutuals.demo.world import build_world
     from mutuals.registry.models import Organisation
-    from mutuals.returns.models import Metric
 
-    call_command("migrate", verbosity=0)
-    world = build_world(scale)
-    Organisation.objects.bulk_create(
-        Organisation(
-            name=row["name"],
-            kind=row["kind"],
-            legal_form=row["legal_form"],
-            ods_code=row["ods_code"],
-            company_number=row["company_number"],
-            charity_number=row["charity_number"],
-            region=row["region"],
-        )
-        for row in world.organisations.iter_rows(named=True)
-    )
-    Metric.objects.bulk_create(
-        Metric(
-            code=m.code,
-            name=m.name,
-            unit=m.unit,
-            direction=m.direction,
-            domain=m.domain,
-            allows_negative=m.allows_negative,
-        )
-        for m in world.metrics
-    )
     user = get_user_model().objects.create_user("bench-manager@example.org")
     Role.objects.bulk_create(
         Role(user=user, role="provider_manager", organisation=organisation)

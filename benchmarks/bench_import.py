@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+from _catalogue import setup_catalogue
 
 HERE = Path(__file__).resolve()
 POSTGRES = os.environ.get("MUTUALS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -52,43 +53,9 @@ def write_returns_csv(scale: str, path: Path) -> int:
 
 def worker(database_url: str, csv_path: str, scale: str) -> dict:
     """Runs in a child process, so Django is set up for one database only."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "mutuals.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from mutuals.demo.world import build_world
-    from mutuals.registry.models import Organisation
-    from mutuals.returns.models import Metric
+    setup_catalogue(database_url, scale)
     from mutuals.returns.services import import_returns
 
-    call_command("migrate", verbosity=0)
-    world = build_world(scale)
-    Organisation.objects.bulk_create(
-        Organisation(
-            name=row["name"],
-            kind=row["kind"],
-            legal_form=row["legal_form"],
-            ods_code=row["ods_code"],
-            company_number=row["company_number"],
-            charity_number=row["charity_number"],
-            region=row["region"],
-        )
-        for row in world.organisations.iter_rows(named=True)
-    )
-    Metric.objects.bulk_create(
-        Metric(
-            code=m.code,
-            name=m.name,
-            unit=m.unit,
-            direction=m.direction,
-            domain=m.domain,
-            allows_negative=m.allows_negative,
-        )
-        for m in world.metrics
-    )
     started = time.perf_counter()
     report = import_returns(csv_path)
     ours = time.perf_counter() - started

@@ -24,11 +24,13 @@ from mutuals.reports.content import gather_portfolio, gather_provider
 from mutuals.reports.document import Report
 from mutuals.reports.portfolio import portfolio_report
 from mutuals.reports.provider import provider_report
-from mutuals.reports.render import render_html, render_pdf
+from mutuals.reports.render import CONTENT_TYPES, attachment, render_html, render_pdf
 from mutuals.reports.runs import ReportError, finished_run, latest_full_run
 
 __all__ = [
+    "CONTENT_TYPES",
     "Report",
+    "attachment",
     "ReportError",
     "finished_run",
     "latest_full_run",

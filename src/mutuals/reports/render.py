@@ -10,11 +10,13 @@ allows only ``data:`` addresses.
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from mutuals.reports.document import Report
 
 TEMPLATE = "mutuals/reports/report.html"
+CONTENT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
 
 def render_html(report: Report) -> str:
@@ -28,3 +30,13 @@ def render_pdf(report: Report, *, html: str | None = None) -> bytes:
 
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     return HTML(string=html or render_html(report), url_fetcher=fetcher).write_pdf()
+
+
+def attachment(report: Report, format_: str) -> HttpResponse:
+    """The report as a download (``format_`` html or pdf), never cached on the way."""
+    html = render_html(report)
+    content = render_pdf(report, html=html) if format_ == "pdf" else html
+    response = HttpResponse(content, content_type=CONTENT_TYPES[format_])
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}.{format_}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.http import HttpResponse
 from ninja import Path, Router
 
 from mutuals.accounts.permissions import allowed_in, may, visible
@@ -23,7 +22,6 @@ from mutuals.registry.models import OrganisationKind
 
 router = Router(tags=["Reports"])
 Format = Literal["html", "pdf"]
-CONTENT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 _DOCUMENT = {
     "responses": {
         200: {
@@ -35,17 +33,6 @@ _DOCUMENT = {
         }
     }
 }
-
-
-def _attachment(report, format_: Format) -> HttpResponse:
-    from mutuals import reports
-
-    html = reports.render_html(report)
-    content = reports.render_pdf(report, html=html) if format_ == "pdf" else html
-    response = HttpResponse(content, content_type=CONTENT_TYPES[format_])
-    response["Content-Disposition"] = f'attachment; filename="{report.filename}.{format_}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @router.get(
@@ -66,7 +53,7 @@ def portfolio_report(request, format: Format):
             "The portfolio report names every provider with figures from its returns: "
             "only those who may see every provider's returns (auditors) may download it.",
         )
-    return _attachment(reports.build_portfolio(reports.latest_full_run()), format)
+    return reports.attachment(reports.build_portfolio(reports.latest_full_run()), format)
 
 
 @router.get(
@@ -91,4 +78,6 @@ def provider_report(request, format: Format, id: int = Path(..., ge=1, le=MAX_ID
             "A scorecard is made from the provider's returns: its managers, its "
             "commissioners and auditors may download it.",
         )
-    return _attachment(reports.build_provider(organisation, reports.latest_full_run()), format)
+    return reports.attachment(
+        reports.build_provider(organisation, reports.latest_full_run()), format
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -28,8 +28,6 @@ from mutuals.reports import provider as provider_text
 from mutuals.reports import tables
 from mutuals.reports.content import gather_portfolio, gather_provider
 from mutuals.reports.sentences import risk_sentence, savings_sentence
-
-CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 
 
 def _portfolio_viewer(request) -> Viewer:
@@ -49,15 +47,6 @@ def _provider_for(request, pk: int) -> Organisation:
     if not allowed_in(viewer, "view", "observation", organisation.pk):
         raise PermissionDenied
     return organisation
-
-
-def _attachment(report: reports.Report, format_: str) -> HttpResponse:
-    html = reports.render_html(report)
-    content = reports.render_pdf(report, html=html) if format_ == "pdf" else html
-    response = HttpResponse(content, content_type=CONTENT_TYPES[format_])
-    response["Content-Disposition"] = f'attachment; filename="{report.filename}.{format_}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _inline(svg: str) -> SafeString:
@@ -132,7 +121,7 @@ def portfolio_report(request, format_: str):
     every provider's returns (auditors)."""
     if not may(_portfolio_viewer(request), "view", "observation"):
         raise PermissionDenied
-    return _attachment(reports.build_portfolio(reports.latest_full_run()), format_)
+    return reports.attachment(reports.build_portfolio(reports.latest_full_run()), format_)
 
 
 # --- one provider ----------------------------------------------------------------------------
@@ -195,6 +184,8 @@ def scorecard(request, pk: int):
 
 def scorecard_report(request, pk: int, format_: str):
     organisation = _provider_for(request, pk)
-    if format_ not in CONTENT_TYPES:
+    if format_ not in reports.CONTENT_TYPES:
         raise Http404("No such format")
-    return _attachment(reports.build_provider(organisation, reports.latest_full_run()), format_)
+    return reports.attachment(
+        reports.build_provider(organisation, reports.latest_full_run()), format_
+    )
