@@ -5,13 +5,18 @@ each metric's variation and assurance, and its open alerts. Commissioners and in
 comparators hold no contract to monitor, so their pages have none, and skip the statistics
 (20-40 ms of processor time a page). The section's charts are images the browser fetches
 from the same address with ``?chart=<metric code>``, so drawing them (100-200 ms each the
-first time, then cached) never holds up the page itself.
+first time, then cached) never holds up the page itself. The statistics themselves are
+cached too, keyed by the provider's newest observation and its contract targets, so a
+resubmission or a changed target is seen at once.
 """
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from mutuals import charts
 from mutuals.accounts.permissions import allowed_in, viewer_for
+from mutuals.contracts.models import Objective
 from mutuals.evaluation.models import Alert
 from mutuals.evaluation.monitoring import (
     MIN_POINTS,
@@ -29,6 +35,7 @@ from mutuals.evaluation.monitoring import (
 )
 from mutuals.registry import queries
 from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.returns.models import Observation
 from mutuals.returns.queries import latest_returns
 from mutuals.web.components import paginate, pagination
 from mutuals.web.forms import OrganisationFilterForm
@@ -102,9 +109,24 @@ class Monitoring:
         return bool(self.series or self.alerts)
 
 
+def cached_provider_spc(organisation: Organisation) -> list[SeriesSpc]:
+    """:func:`provider_spc`, computed once per version of the provider's returns and targets."""
+    newest = Observation.objects.filter(organisation=organisation).aggregate(m=Max("pk"))["m"]
+    targets = Objective.objects.filter(
+        contract__provider=organisation, metric__isnull=False, target__isnull=False
+    ).values_list("metric_id", "target", "contract__status", "contract__end_date", "pk")
+    version = hashlib.sha256(repr((newest, sorted(targets))).encode()).hexdigest()[:16]
+    key = f"provider-spc:{organisation.pk}:{version}"
+    series = cache.get(key)
+    if series is None:
+        series = provider_spc(organisation)
+        cache.set(key, series, timeout=24 * 3600)
+    return series
+
+
 def monitoring(organisation: Organisation) -> Monitoring:
     """What the Monitoring section shows: every metric's chart and labels, and the alerts."""
-    all_series = provider_spc(organisation)
+    all_series = cached_provider_spc(organisation)
     alerts = open_alerts(organisation)
     for alert in alerts:
         alert.rule_text = RULE_TEXT.get(alert.rule, alert.rule)
