@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from mutuals.accounts.permissions import may, viewer_for
+from mutuals.evaluation import services
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun, RunStatus
 from mutuals.evaluation.services import EvaluationConfig, EvaluationError, create_run
-from mutuals.evaluation.services import start_in_background as _start_in_background
 from mutuals.registry.models import Programme
 from mutuals.returns.models import Metric
 from mutuals.returns.periods import PeriodError, quarter_index
@@ -85,7 +85,7 @@ def run_list(request):
             except EvaluationError as error:
                 form.add_error(None, str(error))
             else:
-                start_in_background(run)
+                services.start_in_background(run)
                 return redirect(run)
     runs = EvaluationRun.objects.select_related("started_by")[:RUNS_SHOWN]
     return render(
@@ -99,11 +99,6 @@ def run_list(request):
         },
         status=400 if form.errors else 200,
     )
-
-
-def start_in_background(run: EvaluationRun) -> None:
-    """Indirection so tests can carry a run out in the request instead of a new process."""
-    _start_in_background(run)
 
 
 def run_detail(request, pk: int):
