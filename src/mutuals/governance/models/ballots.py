@@ -1,0 +1,140 @@
+"""Secret ballots of a provider's staff.
+
+What is stored keeps voter and choice apart:
+
+- :class:`Elector` rows are the frozen electorate, one per person, with a ``has_voted``
+  mark and nothing else about the vote: no time, no reference to a :class:`Vote`;
+- :class:`Vote` rows carry a random key, the option and the digest of the voter's receipt
+  code: no voter, no time, no sequence;
+- :class:`BallotEvent` is the append-only, hash-chained log. A cast is logged as "a vote
+  was cast" with nothing that identifies which :class:`Vote` it produced.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from mutuals.governance.models.register import Person
+from mutuals.registry.models import Organisation
+
+
+class BallotStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    FROZEN = "frozen", "Electorate frozen"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+    TALLIED = "tallied", "Result published"
+
+
+class Ballot(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="ballots")
+    question = models.CharField(max_length=300)
+    subject = models.CharField(
+        max_length=20,
+        default="other",
+        help_text="What the vote decides; spin-out and constitution votes feed the "
+        "staff-control assessment.",
+    )
+    electorate_date = models.DateField(
+        help_text="The staff register on this date is the electorate."
+    )
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=BallotStatus.choices, default=BallotStatus.DRAFT
+    )
+    electorate_size = models.PositiveIntegerField(null=True, blank=True)
+    electorate_hash = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="ballot_closes_after_opening"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class BallotOption(models.Model):
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["ballot", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "position"], name="one_option_per_position"),
+            models.UniqueConstraint(fields=["ballot", "label"], name="option_labels_differ"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Elector(models.Model):
+    """One person in a frozen electorate, and whether they have voted (nothing more)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="electors")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    has_voted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["ballot", "person"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "person"], name="one_elector_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in ballot {self.ballot_id}"
+
+
+class Vote(models.Model):
+    """A cast vote: which option, and the digest of the receipt code its voter was given."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes")
+    option = models.ForeignKey(BallotOption, on_delete=models.PROTECT, related_name="votes")
+    receipt_digest = models.CharField(max_length=64, unique=True)
+    seal = models.CharField(
+        max_length=64, help_text="A keyed digest of the vote, so an edited row is detected."
+    )
+
+    class Meta:
+        ordering = ["ballot", "receipt_digest"]
+
+    def __str__(self) -> str:
+        return f"vote {self.receipt_digest[:8]}"
+
+
+class BallotEvent(models.Model):
+    """An append-only log entry; each carries the hash of the one before."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20)
+    at = models.DateTimeField(
+        null=True, blank=True, help_text="Left blank for casts, so a time cannot link a voter."
+    )
+    payload = models.JSONField(default=dict)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["ballot", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "sequence"], name="one_event_per_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id}#{self.sequence} {self.kind}"
