@@ -82,4 +82,7 @@ def assign_demo_roles() -> dict[str, str]:
             user=users["staff"], role=RoleName.PROVIDER_STAFF, organisation=provider
         )
         placed["provider"] = placed["staff"] = provider.name
+        from mutuals.governance.demo import enrol_demo_accounts
+
+        enrol_demo_accounts(provider, staff_user=users["staff"], manager_user=users["provider"])
     return placed

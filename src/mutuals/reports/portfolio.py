@@ -13,6 +13,7 @@ from mutuals.registry.models import Organisation
 from mutuals.reports import figures, tables
 from mutuals.reports.appendix import data_section, methods
 from mutuals.reports.content import PortfolioFigures
+from mutuals.reports.control import control_section, portfolio_control
 from mutuals.reports.document import (
     Bullets,
     Paragraph,
@@ -242,6 +243,7 @@ def portfolio_report(f: PortfolioFigures, *, generated_at: datetime | None = Non
         _savings(f),
         _impact(f),
         _risk(f),
+        control_section(portfolio_control(f.as_of)),
         _monitoring(f),
         methods(f.run, f.savings.options, f.risk.thresholds),
         data_section(f.data),

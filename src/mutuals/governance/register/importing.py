@@ -1,0 +1,378 @@
+"""Importing a provider's register from up to three tables (CSV or XLSX), all or nothing.
+
+- **people**: ``reference``, ``name``, ``role_group`` (frontline, manager, senior,
+  non_staff), optional ``employed_from``, ``employed_until``, ``member_from``,
+  ``member_until`` and ``user`` (the sign-in name of their account, so they can vote). A
+  reference already on the register updates that person; nobody is removed.
+- **holdings**: ``reference``, ``share_class``, ``shares``, ``valid_from``, optional
+  ``valid_until``, ``votes_per_share`` and ``carries_equity`` (for a class not yet
+  recorded). A new number of shares from a later date closes the current holding and opens
+  a new one (see :mod:`mutuals.governance.register.holdings`); 0 closes it.
+- **board seats**: ``holder_name``, ``filled_by`` (staff_elected, appointed,
+  commissioner_nominee, independent), ``held_from``, optional ``held_until``,
+  ``is_executive`` (yes or no) and ``reference`` (the holder's register entry). A seat is
+  matched on holder and start date.
+
+The three tables are one transaction: a problem anywhere imports nothing, and every
+problem is named by table, row and column. Every change is in the audit trail.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+
+from mutuals.accounts import audit
+from mutuals.errors import FileUnreadable, ImportRejected, Problem
+from mutuals.governance.models.register import (
+    BoardSeat,
+    Person,
+    RoleGroup,
+    SeatFilledBy,
+    ShareClass,
+)
+from mutuals.governance.register.holdings import HoldingChange, HoldingConflict, record_holding
+from mutuals.registry.models import Organisation
+from mutuals.tabular import CellError, choice, import_table, optional_date, optional_decimal, text
+
+TABLES = ("people", "holdings", "board")
+TABLE_NAMES = {"people": "people", "holdings": "holdings", "board": "board seats"}
+PEOPLE_REQUIRED = ("reference", "name", "role_group")
+PEOPLE_OPTIONAL = ("employed_from", "employed_until", "member_from", "member_until", "user")
+HOLDINGS_REQUIRED = ("reference", "share_class", "shares", "valid_from")
+HOLDINGS_OPTIONAL = ("valid_until", "votes_per_share", "carries_equity")
+BOARD_REQUIRED = ("holder_name", "filled_by", "held_from")
+BOARD_OPTIONAL = ("held_until", "is_executive", "reference")
+PERSON_FIELDS = ("name", "role_group", "employed_from", "employed_until", "member_from",
+                 "member_until", "user_id")  # fmt: skip
+SEAT_FIELDS = ("filled_by", "is_executive", "held_until", "person_id")
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", ""}
+
+
+class RegisterRejected(ImportRejected):
+    """A register table has problems, so nothing in any table was imported."""
+
+    def __init__(self, table: str, problems: list[Problem], rows: int):
+        super().__init__(problems, rows)
+        self.table = table
+        bad_rows = len({problem.row for problem in problems})
+        self.args = (
+            f"Nothing was imported: the {TABLE_NAMES[table]} table has {len(problems)} "
+            f"problem(s) in {bad_rows} of {rows} row(s)",
+        )
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def add(self, outcome: str) -> bool:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        return outcome == "created"
+
+
+@dataclass
+class RegisterReport:
+    tallies: dict[str, Tally] = field(default_factory=dict)
+
+    def sentence(self) -> str:
+        parts = [
+            f"{TABLE_NAMES[name]}: {t.created} added, {t.changed} changed, {t.unchanged} unchanged"
+            for name, t in self.tallies.items()
+        ]
+        return "; ".join(parts) + "."
+
+
+def import_register(
+    organisation: Organisation,
+    *,
+    people: Path | str | None = None,
+    holdings: Path | str | None = None,
+    board: Path | str | None = None,
+    user=None,
+) -> RegisterReport:
+    """Import whichever tables are given into ``organisation``'s register, all or nothing."""
+    files = {"people": people, "holdings": holdings, "board": board}
+    if not any(files.values()):
+        raise RegisterRejected(
+            "people", [Problem(0, "", "give at least one table: people, holdings or board")], 0
+        )
+    report = RegisterReport()
+    steps = {"people": _people, "holdings": _holdings, "board": _board}
+    with tempfile.TemporaryDirectory() as folder, transaction.atomic():
+        for name in TABLES:
+            if files[name] is None:
+                continue
+            tally = report.tallies.setdefault(name, Tally())
+            required, prepare = steps[name](organisation, tally, user)
+            path = dates_kept(Path(files[name]), Path(folder))
+            try:
+                import_table(path, required=required, prepare=prepare)
+            except ImportRejected as rejected:
+                raise RegisterRejected(name, rejected.problems, rejected.rows) from None
+    return report
+
+
+def dates_kept(path: Path, folder: Path) -> Path:
+    """A spreadsheet as CSV text with its date cells written as whole dates (2011-04-01).
+
+    The shared table reader shortens a date cell to its month, as returns need; a register
+    needs the day. Formulas stay as typed, so the importer can refuse them by cell."""
+    if path.suffix.lower() not in {".xlsx", ".xlsm"} or not path.exists():
+        return path
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise FileUnreadable(f"{path.name} is not a readable XLSX file: {error}") from None
+    target = folder / f"{path.stem}-{len(list(folder.iterdir()))}.csv"
+    with open(target, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            if any(value not in (None, "") for value in row):  # as the shared reader does
+                writer.writerow([_cell(value) for value in row])
+    workbook.close()
+    return target
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+def _people(organisation, tally: Tally, user):
+    seen: dict[str, int] = {}
+    existing = {p.reference: p for p in Person.objects.filter(organisation=organisation)}
+
+    def prepare(cells, row):
+        reference = _reference(cells, row, seen)
+        person = existing.get(reference)
+        before = _fields(person, PERSON_FIELDS) if person else {}
+        person = person or Person(organisation=organisation, reference=reference)
+        person.name = text(cells, "name", required=True)
+        person.role_group = choice(cells, "role_group", RoleGroup)
+        for column in ("employed_from", "employed_until", "member_from", "member_until"):
+            setattr(person, column, optional_date(cells, column))
+        person.user_id = _user_id(cells)
+        _ends_after(cells, "employed_from", "employed_until", person)
+        _ends_after(cells, "member_from", "member_until", person)
+        # Uniqueness is the `seen` check; the date rules are checked just above, by column.
+        person.full_clean(validate_unique=False, validate_constraints=False)
+        after = _fields(person, PERSON_FIELDS)
+
+        def save() -> bool:
+            if before and before == after:
+                return tally.add("unchanged")
+            created = not before
+            person.save()
+            audit.record(
+                "register-person-added" if created else "register-person-changed",
+                user=user,
+                obj=person,
+                organisation=organisation,
+                changes=audit.diff(before, after),
+            )
+            return tally.add("created" if created else "changed")
+
+        return save
+
+    return PEOPLE_REQUIRED, prepare
+
+
+def _ends_after(cells, start: str, end: str, obj) -> None:
+    begun, ended = getattr(obj, start), getattr(obj, end)
+    if begun is not None and ended is not None and ended <= begun:
+        raise CellError(end, f"{ended} is not after {start} {begun}")
+
+
+def _reference(cells, row, seen: dict[str, int]) -> str:
+    reference = text(cells, "reference", required=True)
+    if reference in seen:
+        raise CellError("reference", f"'{reference}' repeats row {seen[reference]}")
+    seen[reference] = row
+    return reference
+
+
+def _user_id(cells) -> int | None:
+    name = text(cells, "user")
+    if not name:
+        return None
+    found = (
+        get_user_model()
+        .objects.filter(Q(username__iexact=name) | Q(email__iexact=name))
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        raise CellError("user", f"no account has the user name or email '{name}'")
+    return found
+
+
+def _fields(obj, names) -> dict:
+    return {name: getattr(obj, name) for name in names}
+
+
+# --- holdings --------------------------------------------------------------------------------
+
+
+def _holdings(organisation, tally: Tally, user):
+    seen: dict[tuple, int] = {}
+    people = _people_by_reference(organisation)
+    classes = {c.name: c for c in ShareClass.objects.filter(organisation=organisation)}
+
+    def prepare(cells, row):
+        person = _person(people, cells, "reference", required=True)
+        class_name = text(cells, "share_class", required=True)
+        shares = optional_decimal(cells, "shares", required=True)
+        if shares < 0:
+            raise CellError("shares", f"'{cells['shares']}' is negative: holdings are 0 or more")
+        start = optional_date(cells, "valid_from", required=True)
+        end = optional_date(cells, "valid_until")
+        if end is not None and end <= start:
+            raise CellError("valid_until", f"{end} is not after valid_from {start}")
+        key = (person.reference, class_name, start)
+        if key in seen:
+            raise CellError("valid_from", f"repeats row {seen[key]} (same person, class, date)")
+        seen[key] = row
+        share_class = _share_class(organisation, classes, cells, class_name, user)
+        change = HoldingChange(person, share_class, shares, start, end)
+
+        def save() -> bool:
+            try:
+                return tally.add(record_holding(change, user=user))
+            except HoldingConflict as conflict:
+                raise CellError(conflict.column, conflict.reason) from None
+
+        return save
+
+    return HOLDINGS_REQUIRED, prepare
+
+
+def _people_by_reference(organisation) -> dict[str, Person]:
+    people = Person.objects.filter(organisation=organisation).select_related("organisation")
+    return {person.reference: person for person in people}
+
+
+def _person(people: dict[str, Person], cells, column: str, *, required: bool) -> Person | None:
+    reference = text(cells, column, required=required)
+    if not reference:
+        return None
+    person = people.get(reference)
+    if person is None:
+        raise CellError(column, f"nobody on the register has the reference '{reference}'")
+    return person
+
+
+def _share_class(organisation, classes: dict, cells, name: str, user) -> ShareClass:
+    votes = optional_decimal(cells, "votes_per_share")
+    equity = _yes_no(cells, "carries_equity")
+    existing = classes.get(name)
+    if existing is None:
+        share_class = ShareClass(
+            organisation=organisation,
+            name=name,
+            votes_per_share=Decimal(1) if votes is None else votes,
+            carries_equity=True if equity is None else equity,
+        )
+        share_class.full_clean()
+        share_class.save()
+        classes[name] = share_class
+        audit.record(
+            "share-class-added",
+            user=user,
+            obj=share_class,
+            organisation=organisation,
+            changes={"name": [None, name], "votes_per_share": [None, str(votes or 1)]},
+        )
+        return share_class
+    if votes is not None and votes != existing.votes_per_share:
+        raise CellError(
+            "votes_per_share",
+            f"the class '{name}' carries {existing.votes_per_share.normalize():f} vote(s) per "
+            "share; leave the cell empty or give the same number",
+        )
+    if equity is not None and equity != existing.carries_equity:
+        raise CellError(
+            "carries_equity",
+            f"the class '{name}' is recorded as {'' if existing.carries_equity else 'not '}"
+            "carrying equity; leave the cell empty or give the same answer",
+        )
+    return existing
+
+
+def _yes_no(cells, column: str) -> bool | None:
+    value = text(cells, column).lower()
+    if not value:
+        return None
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    raise CellError(column, f"'{cells[column]}' is not yes or no")
+
+
+# --- board seats -----------------------------------------------------------------------------
+
+
+def _board(organisation, tally: Tally, user):
+    seen: dict[tuple, int] = {}
+    people = _people_by_reference(organisation)
+
+    def prepare(cells, row):
+        holder = text(cells, "holder_name", required=True)
+        start = optional_date(cells, "held_from", required=True)
+        key = (holder.lower(), start)
+        if key in seen:
+            raise CellError("held_from", f"repeats row {seen[key]} (same holder and start)")
+        seen[key] = row
+        seat = BoardSeat.objects.filter(
+            organisation=organisation, holder_name__iexact=holder, held_from=start
+        ).first()
+        before = _fields(seat, SEAT_FIELDS) if seat else {}
+        seat = seat or BoardSeat(organisation=organisation, holder_name=holder, held_from=start)
+        seat.filled_by = choice(cells, "filled_by", SeatFilledBy)
+        seat.held_until = optional_date(cells, "held_until")
+        seat.is_executive = bool(_yes_no(cells, "is_executive"))
+        person = _person(people, cells, "reference", required=False)
+        seat.person_id = person.pk if person else None
+        _ends_after(cells, "held_from", "held_until", seat)
+        seat.full_clean(validate_constraints=False)
+        after = _fields(seat, SEAT_FIELDS)
+
+        def save() -> bool:
+            if before and before == after:
+                return tally.add("unchanged")
+            created = not before
+            seat.save()
+            audit.record(
+                "board-seat-added" if created else "board-seat-changed",
+                user=user,
+                obj=seat,
+                organisation=organisation,
+                changes=audit.diff(before, after),
+            )
+            return tally.add("created" if created else "changed")
+
+        return save
+
+    return BOARD_REQUIRED, prepare
