@@ -1,5 +1,10 @@
 """Secret ballots of a provider's staff.
 
+The electorate is everyone on the provider's register who is staff (any role group but
+"not staff") and employed on the ballot's ``electorate_date``; with ``members_only`` they
+must also be a member on that date. Freezing writes one :class:`Elector` per such person and
+fixes the electorate's hash, so nobody added to the register later can vote.
+
 What is stored keeps voter and choice apart:
 
 - :class:`Elector` rows are the frozen electorate, one per person, with a ``has_voted``
@@ -8,6 +13,13 @@ What is stored keeps voter and choice apart:
   code: no voter, no time, no sequence;
 - :class:`BallotEvent` is the append-only, hash-chained log. A cast is logged as "a vote
   was cast" with nothing that identifies which :class:`Vote` it produced.
+
+At the close a ballot's votes are deleted and re-inserted in receipt-digest order in one
+transaction, so neither their physical order nor (on PostgreSQL) their writing transaction
+reflects the order of casting. While a ballot is open, someone reading the database's
+physical row order or PostgreSQL's transaction ids could still pair a new vote with a new
+``has_voted`` mark; that is the remaining limit. The services that write these rows are in
+:mod:`mutuals.governance.ballots`.
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from mutuals.governance.models.register import Person
+from mutuals.governance.models.register import Person, StaffVoteRecord
 from mutuals.registry.models import Organisation
 
 
@@ -35,12 +47,17 @@ class Ballot(models.Model):
     question = models.CharField(max_length=300)
     subject = models.CharField(
         max_length=20,
-        default="other",
+        choices=StaffVoteRecord.Subject.choices,
+        default=StaffVoteRecord.Subject.OTHER,
         help_text="What the vote decides; spin-out and constitution votes feed the "
         "staff-control assessment.",
     )
     electorate_date = models.DateField(
         help_text="The staff register on this date is the electorate."
+    )
+    members_only = models.BooleanField(
+        default=False,
+        help_text="Whether staff must also be members on the electorate date to vote.",
     )
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
@@ -64,6 +81,11 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("ballot", args=[self.pk])
 
 
 class BallotOption(models.Model):

@@ -1,0 +1,109 @@
+"""The ballot's append-only log: each entry's hash covers its contents and the hash of the
+entry before it, so altering, removing or inserting an entry breaks every later link.
+
+An entry's hash is the SHA-256 of the canonical JSON (sorted keys, no spaces) of
+``{"ballot", "sequence", "kind", "at", "payload", "previous"}``, with ``at`` in ISO 8601
+(UTC, whole seconds) or null, and ``previous`` the hash of the entry before (64 zeros for the
+first). Anyone with a copy of the log can recompute it.
+
+Casts are logged with no time and an empty payload: the log records that a vote was cast,
+never which vote, so its order cannot be joined to the votes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.utils import timezone
+
+from mutuals.governance.models import Ballot, BallotEvent
+
+GENESIS = "0" * 64
+
+
+def canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(
+    ballot_id: int,
+    sequence: int,
+    kind: str,
+    at: datetime | None,
+    payload: dict,
+    previous_hash: str,
+) -> str:
+    body = {
+        "ballot": ballot_id,
+        "sequence": sequence,
+        "kind": kind,
+        "at": at.isoformat() if at is not None else None,
+        "payload": payload,
+        "previous": previous_hash,
+    }
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def append(
+    ballot: Ballot,
+    kind: str,
+    payload: dict | None = None,
+    *,
+    timed: bool = True,
+    at: datetime | None = None,
+):
+    """Add an entry at the end of the ballot's log, at ``at`` (default now; no time at all
+    when not ``timed``). The caller holds the ballot's lock (see
+    :func:`mutuals.governance.ballots.lifecycle.locked`), so the chain stays a line."""
+    payload = payload or {}
+    at = (at or timezone.now()).replace(microsecond=0) if timed else None
+    last = (
+        BallotEvent.objects.filter(ballot=ballot)
+        .order_by("-sequence")
+        .values_list("sequence", "entry_hash")
+        .first()
+    )
+    sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    return BallotEvent.objects.create(
+        ballot=ballot,
+        sequence=sequence,
+        kind=kind,
+        at=at,
+        payload=payload,
+        previous_hash=previous,
+        entry_hash=entry_hash(ballot.pk, sequence, kind, at, payload, previous),
+    )
+
+
+def head(ballot: Ballot) -> str:
+    """The hash of the newest entry: publishing it pins the whole log."""
+    last = BallotEvent.objects.filter(ballot=ballot).order_by("-sequence").first()
+    return last.entry_hash if last else GENESIS
+
+
+def chain_problems(ballot_id: int, events: Iterable[BallotEvent]) -> list[str]:
+    """Every break in the chain, each naming the entry where it shows."""
+    problems = []
+    expected_sequence, previous = 1, GENESIS
+    for event in events:
+        name = f"log entry #{event.sequence} ({event.kind})"
+        if event.sequence != expected_sequence:
+            problems.append(
+                f"log entry #{expected_sequence} is missing: the log goes from "
+                f"#{expected_sequence - 1} to #{event.sequence}"
+            )
+        if event.previous_hash != previous:
+            problems.append(
+                f"{name} does not follow the entry before it: its previous hash does not "
+                "match, so an earlier entry was altered, removed or inserted"
+            )
+        recomputed = entry_hash(
+            ballot_id, event.sequence, event.kind, event.at, event.payload, event.previous_hash
+        )
+        if recomputed != event.entry_hash:
+            problems.append(f"{name} was altered: its hash does not match its contents")
+        expected_sequence, previous = event.sequence + 1, event.entry_hash
+    return problems

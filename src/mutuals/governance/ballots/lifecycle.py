@@ -1,0 +1,304 @@
+"""A ballot's life: create, freeze the electorate, open, close, and the scheduled tick.
+
+Each step takes the ballot's row lock (``select_for_update``; on SQLite the project's
+``IMMEDIATE`` transactions already hold the database's write lock), checks the stage, does
+its work and appends its log entry in one transaction. Managers' steps are recorded in the
+audit trail as well; casting never is (see :mod:`mutuals.governance.ballots.casting`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from mutuals.accounts import audit
+from mutuals.governance.ballots import chain, secrecy
+from mutuals.governance.ballots.errors import BallotInvalid, WrongStage
+from mutuals.governance.models import (
+    Ballot,
+    BallotOption,
+    BallotStatus,
+    Elector,
+    Person,
+    RoleGroup,
+    StaffVoteRecord,
+    Vote,
+)
+from mutuals.governance.models.register import employed_on, member_on
+from mutuals.registry.models import Organisation, OrganisationKind
+
+MAX_OPTIONS = 20
+SUBJECTS = tuple(StaffVoteRecord.Subject.values)
+# Spin-out and constitution ballots feed the staff-control assessment as for / against.
+RECORDED_SUBJECTS = (StaffVoteRecord.Subject.SPIN_OUT, StaffVoteRecord.Subject.CONSTITUTION)
+
+
+@dataclass(frozen=True)
+class BallotDraft:
+    """What a new ballot needs; :func:`create_ballot` checks it all at once."""
+
+    organisation: Organisation
+    question: str
+    options: list[str]
+    electorate_date: date
+    opens_at: datetime
+    closes_at: datetime
+    subject: str = StaffVoteRecord.Subject.OTHER
+    members_only: bool = False
+
+
+def problems_in(draft: BallotDraft) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if draft.organisation.kind != OrganisationKind.PROVIDER:
+        problems["organisation"] = (
+            f"{draft.organisation.name} is not a provider: ballots are of a provider's staff"
+        )
+    question = draft.question.strip()
+    if not question:
+        problems["question"] = "Enter the question the staff are asked"
+    elif len(question) > 300:
+        problems["question"] = "The question must be 300 characters or fewer"
+    labels = [label.strip() for label in draft.options if label.strip()]
+    if len(labels) < 2:
+        problems["options"] = "Give at least two options"
+    elif len(labels) > MAX_OPTIONS:
+        problems["options"] = f"Give at most {MAX_OPTIONS} options"
+    elif len({label.casefold() for label in labels}) < len(labels):
+        problems["options"] = "Each option must be different"
+    elif any(len(label) > 200 for label in labels):
+        problems["options"] = "Each option must be 200 characters or fewer"
+    if draft.subject not in SUBJECTS:
+        problems["subject"] = f"The subject must be one of {', '.join(SUBJECTS)}"
+    if draft.closes_at <= draft.opens_at:
+        problems["closes_at"] = "The closing time must be after the opening time"
+    if draft.electorate_date > timezone.localdate(draft.opens_at):
+        problems["electorate_date"] = "The electorate date must be on or before the opening day"
+    return problems
+
+
+def create_ballot(draft: BallotDraft, *, user=None, now: datetime | None = None) -> Ballot:
+    problems = problems_in(draft)
+    if problems:
+        raise BallotInvalid(problems)
+    labels = [label.strip() for label in draft.options if label.strip()]
+    with transaction.atomic():
+        ballot = Ballot.objects.create(
+            organisation=draft.organisation,
+            question=draft.question.strip(),
+            subject=draft.subject,
+            electorate_date=draft.electorate_date,
+            members_only=draft.members_only,
+            opens_at=draft.opens_at,
+            closes_at=draft.closes_at,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        BallotOption.objects.bulk_create(
+            BallotOption(ballot=ballot, position=n, label=label)
+            for n, label in enumerate(labels, start=1)
+        )
+        chain.append(
+            ballot,
+            "create",
+            {
+                "question": ballot.question,
+                "options": labels,
+                "subject": ballot.subject,
+                "electorate_date": ballot.electorate_date.isoformat(),
+                "members_only": ballot.members_only,
+                "opens_at": _iso(ballot.opens_at),
+                "closes_at": _iso(ballot.closes_at),
+            },
+            at=now,
+        )
+        audit.record("ballot-create", user=user, obj=ballot, organisation=draft.organisation)
+    return ballot
+
+
+def locked(ballot_id: int) -> Ballot:
+    """The ballot, with its row locked until the transaction ends."""
+    ballot = Ballot.objects.select_for_update().filter(pk=ballot_id).first()
+    if ballot is None:
+        raise Ballot.DoesNotExist(f"There is no ballot {ballot_id}.")
+    return ballot
+
+
+def electorate(ballot: Ballot):
+    """The register entries that make up the electorate, as the register stands now."""
+    day = ballot.electorate_date
+    people = (
+        Person.objects.filter(organisation_id=ballot.organisation_id)
+        .exclude(role_group=RoleGroup.NON_STAFF)
+        .filter(employed_on(day))
+    )
+    return people.filter(member_on(day)) if ballot.members_only else people
+
+
+def freeze(ballot_id: int, *, user=None, now: datetime | None = None) -> Ballot:
+    """Fix the electorate: one elector per eligible person, its hash logged."""
+    today = timezone.localdate(now) if now else timezone.localdate()
+    with transaction.atomic():
+        ballot = locked(ballot_id)
+        if ballot.status != BallotStatus.DRAFT:
+            raise WrongStage(f"Ballot {ballot.pk} is {_stage(ballot)}: only a draft is frozen.")
+        if ballot.electorate_date > today:
+            raise WrongStage(
+                f"The electorate date {ballot.electorate_date:%-d %B %Y} is still to come: "
+                "freeze the ballot on or after that day, when the register for it is known."
+            )
+        people = list(electorate(ballot).values_list("pk", "reference"))
+        if not people:
+            raise WrongStage(
+                f"Nobody on {ballot.organisation.name}'s register is staff employed"
+                f"{' and a member' if ballot.members_only else ''} on "
+                f"{ballot.electorate_date:%-d %B %Y}: check the register and the date."
+            )
+        Elector.objects.bulk_create(
+            (Elector(ballot=ballot, person_id=pk) for pk, _ in people), batch_size=2000
+        )
+        digest, size = secrecy.electorate_hash(reference for _, reference in people)
+        ballot.electorate_hash, ballot.electorate_size = digest, size
+        ballot.status = BallotStatus.FROZEN
+        ballot.save(update_fields=["electorate_hash", "electorate_size", "status"])
+        chain.append(
+            ballot,
+            "freeze",
+            {
+                "electorate_date": ballot.electorate_date.isoformat(),
+                "members_only": ballot.members_only,
+                "electorate_size": size,
+                "electorate_hash": digest,
+            },
+            at=now,
+        )
+        audit.record("ballot-freeze", user=user, obj=ballot, organisation=ballot.organisation)
+    return ballot
+
+
+def open_ballot(ballot_id: int, *, user=None, now: datetime | None = None) -> Ballot:
+    """Open voting. Opening before the set time brings the opening time forward (logged)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ballot = locked(ballot_id)
+        if ballot.status == BallotStatus.DRAFT:
+            raise WrongStage(
+                f"Ballot {ballot.pk} is a draft: freeze its electorate before opening it."
+            )
+        if ballot.status != BallotStatus.FROZEN:
+            raise WrongStage(f"Ballot {ballot.pk} is {_stage(ballot)}: it cannot open again.")
+        if ballot.closes_at <= now:
+            raise WrongStage(
+                f"Ballot {ballot.pk} was due to close at {_local(ballot.closes_at)}: it can no "
+                "longer open. Create a new ballot with later times."
+            )
+        early = ballot.opens_at > now
+        if early:
+            ballot.opens_at = now
+        ballot.status = BallotStatus.OPEN
+        ballot.save(update_fields=["opens_at", "status"])
+        chain.append(
+            ballot,
+            "open",
+            {
+                "opens_at": _iso(ballot.opens_at),
+                "closes_at": _iso(ballot.closes_at),
+                "early": early,
+            },
+            at=now,
+        )
+        audit.record("ballot-open", user=user, obj=ballot, organisation=ballot.organisation)
+    return ballot
+
+
+def close_ballot(ballot_id: int, *, user=None, now: datetime | None = None) -> Ballot:
+    """Close voting. Closing before the set time brings the closing time forward (logged).
+
+    The ballot's votes are rewritten in receipt-digest order in the same transaction, so
+    neither row order nor the rows' write transactions reflect the order they were cast in.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ballot = locked(ballot_id)
+        if ballot.status != BallotStatus.OPEN:
+            raise WrongStage(f"Ballot {ballot.pk} is {_stage(ballot)}: only an open one closes.")
+        early = ballot.closes_at > now
+        if early:
+            ballot.closes_at = max(now, ballot.opens_at + timedelta(microseconds=1))
+        ballot.status = BallotStatus.CLOSED
+        ballot.save(update_fields=["closes_at", "status"])
+        votes = rewrite_votes(ballot)
+        chain.append(
+            ballot,
+            "close",
+            {"closes_at": _iso(ballot.closes_at), "early": early, "votes": votes},
+            at=now,
+        )
+        audit.record("ballot-close", user=user, obj=ballot, organisation=ballot.organisation)
+    return ballot
+
+
+def rewrite_votes(ballot: Ballot) -> int:
+    """Delete and re-insert the ballot's votes sorted by receipt digest (keys, options and
+    seals unchanged)."""
+    rows = list(
+        Vote.objects.filter(ballot=ballot)
+        .order_by("receipt_digest")
+        .values_list("id", "option_id", "receipt_digest", "seal")
+    )
+    Vote.objects.filter(ballot=ballot).delete()
+    Vote.objects.bulk_create(
+        (
+            Vote(id=pk, ballot=ballot, option_id=option, receipt_digest=digest, seal=seal)
+            for pk, option, digest, seal in rows
+        ),
+        batch_size=2000,
+    )
+    return len(rows)
+
+
+@dataclass
+class TickReport:
+    opened: list[Ballot] = field(default_factory=list)
+    closed: list[Ballot] = field(default_factory=list)
+    waiting: list[tuple[Ballot, str]] = field(default_factory=list)
+
+
+def tick(*, now: datetime | None = None) -> TickReport:
+    """Open frozen ballots whose opening time has come; close and tally open ballots whose
+    closing time has passed. Drafts due to open are reported, not frozen: a person freezes
+    an electorate. Run it every minute or so (``mutuals ballot tick``)."""
+    from mutuals.governance.ballots.tally import tally
+
+    now = now or timezone.now()
+    report = TickReport()
+    due = Ballot.objects.filter(opens_at__lte=now)
+    for ballot in due.filter(status=BallotStatus.FROZEN, closes_at__gt=now).order_by("pk"):
+        report.opened.append(open_ballot(ballot.pk, now=now))
+    for ballot in due.filter(status=BallotStatus.OPEN, closes_at__lte=now).order_by("pk"):
+        close_ballot(ballot.pk, now=now)
+        report.closed.append(tally(ballot.pk, now=now))
+    for ballot in due.filter(status=BallotStatus.DRAFT).order_by("pk"):
+        report.waiting.append((ballot, "its electorate is not frozen"))
+    for ballot in due.filter(status=BallotStatus.FROZEN, closes_at__lte=now).order_by("pk"):
+        report.waiting.append((ballot, "its closing time passed before it opened"))
+    return report
+
+
+def _stage(ballot: Ballot) -> str:
+    return {
+        BallotStatus.DRAFT: "a draft",
+        BallotStatus.FROZEN: "frozen but not open",
+        BallotStatus.OPEN: "open",
+        BallotStatus.CLOSED: "closed",
+        BallotStatus.TALLIED: "closed with its result published",
+    }[BallotStatus(ballot.status)]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _local(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%-d %B %Y %H:%M}"

@@ -1,0 +1,126 @@
+"""``verify``: recompute everything a ballot's result rests on and name what was altered.
+
+Checks, in order: the log's chain (each entry's hash and its link to the one before); the
+electorate against the freeze entry (the electors' register references hashed again); every
+vote's seal; that votes, has-voted marks and "cast" entries number the same; and, once
+tallied, the count per option and the results digest against the tally entry.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from mutuals.governance.ballots import chain, secrecy
+from mutuals.governance.ballots.tally import count_votes
+from mutuals.governance.models import Ballot, BallotEvent, BallotStatus, Elector, Vote
+
+
+@dataclass
+class Verification:
+    ballot: Ballot
+    entries: int = 0
+    votes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(ballot_id: int) -> Verification:
+    ballot = Ballot.objects.select_related("organisation").get(pk=ballot_id)
+    events = list(BallotEvent.objects.filter(ballot=ballot).order_by("sequence"))
+    report = Verification(ballot, entries=len(events))
+    report.problems += chain.chain_problems(ballot.pk, events)
+    by_kind = _last_by_kind(events)
+    report.problems += _electorate_problems(ballot, by_kind.get("freeze"))
+    report.votes, vote_problems = _vote_problems(ballot)
+    report.problems += vote_problems
+    report.problems += _count_problems(ballot, events, report.votes)
+    if ballot.status == BallotStatus.TALLIED or "tally" in by_kind:
+        report.problems += _tally_problems(ballot, by_kind.get("tally"))
+    return report
+
+
+def _last_by_kind(events: list[BallotEvent]) -> dict[str, BallotEvent]:
+    return {event.kind: event for event in events}
+
+
+def _electorate_problems(ballot: Ballot, freeze: BallotEvent | None) -> list[str]:
+    if freeze is None:
+        if ballot.status != BallotStatus.DRAFT or Elector.objects.filter(ballot=ballot).exists():
+            return ["the log has no freeze entry, yet the ballot has an electorate"]
+        return []
+    references = Elector.objects.filter(ballot=ballot).values_list("person__reference", flat=True)
+    digest, size = secrecy.electorate_hash(references)
+    problems = []
+    if (digest, size) != (
+        freeze.payload.get("electorate_hash"),
+        freeze.payload.get("electorate_size"),
+    ):
+        problems.append(
+            f"the electorate was altered after the freeze (log entry #{freeze.sequence}): "
+            f"it now has {size} electors and a different hash"
+        )
+    if (ballot.electorate_hash, ballot.electorate_size) != (
+        freeze.payload.get("electorate_hash"),
+        freeze.payload.get("electorate_size"),
+    ):
+        problems.append(
+            f"the ballot's electorate hash or size differs from log entry #{freeze.sequence}"
+        )
+    return problems
+
+
+def _vote_problems(ballot: Ballot) -> tuple[int, list[str]]:
+    problems = []
+    rows = Vote.objects.filter(ballot=ballot).values_list(
+        "id", "option_id", "option__ballot_id", "receipt_digest", "seal"
+    )
+    count = 0
+    for vote_id, option_id, option_ballot, digest, stored in rows.iterator(chunk_size=5000):
+        count += 1
+        if option_ballot != ballot.pk or not secrecy.seal_holds(
+            ballot.pk, vote_id, option_id, digest, stored
+        ):
+            problems.append(
+                f"vote with receipt {secrecy.short(digest)}… was altered: its seal does not "
+                "match its option and receipt"
+            )
+    return count, problems
+
+
+def _count_problems(ballot: Ballot, events: list[BallotEvent], votes: int) -> list[str]:
+    marks = Elector.objects.filter(ballot=ballot, has_voted=True).count()
+    casts = Counter(event.kind for event in events)["cast"]
+    if votes == marks == casts:
+        return []
+    return [
+        f"the counts disagree: {votes} vote(s), {marks} elector(s) marked as having voted and "
+        f"{casts} cast entr{'y' if casts == 1 else 'ies'} in the log"
+    ]
+
+
+def _tally_problems(ballot: Ballot, entry: BallotEvent | None) -> list[str]:
+    if entry is None:
+        return ["the result is marked published but the log has no tally entry"]
+    counts, digest, votes = count_votes(ballot)
+    recorded = {int(k): v for k, v in entry.payload.get("counts", {}).items()}
+    problems = []
+    if recorded != counts or entry.payload.get("votes") != votes:
+        problems.append(
+            f"the recount differs from the published tally (log entry #{entry.sequence}): "
+            + ", ".join(
+                f"option {p} has {counts.get(p, 0)}, published {recorded.get(p, 0)}"
+                for p in sorted(set(counts) | set(recorded))
+                if counts.get(p, 0) != recorded.get(p, 0)
+            )
+            or "the number of votes differs"
+        )
+    if digest != entry.payload.get("results_digest"):
+        problems.append(
+            f"the set of votes differs from the one tallied (log entry #{entry.sequence}): "
+            "its results digest does not match"
+        )
+    return problems

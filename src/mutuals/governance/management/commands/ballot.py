@@ -1,0 +1,181 @@
+"""``mutuals ballot``: run a secret staff ballot from the command line."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+from django.utils import timezone
+
+from mutuals.governance import ballots
+from mutuals.governance.models import Ballot
+from mutuals.registry.models import Organisation
+
+VERBS = ("create", "freeze", "open", "close", "tally", "verify", "tick")
+
+
+class Command(BaseCommand):
+    help = (
+        "Secret staff ballots: create one (--organisation, --question, --option repeated, "
+        "--electorate-date, --opens, --closes, --subject), freeze its electorate, open, "
+        "close, tally, verify (recompute the log, seals and tally; exits non-zero naming "
+        "any altered entry), or tick (open and close ballots whose time has come)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("verb", choices=VERBS, help="what to do")
+        parser.add_argument(
+            "ballot", nargs="?", type=int, help="the ballot's id (not for create or tick)"
+        )
+        parser.add_argument(
+            "--organisation", help="create: the provider's id, ODS code or company number"
+        )
+        parser.add_argument("--question", help="create: what the staff are asked")
+        parser.add_argument(
+            "--option", action="append", default=[], help="create: an option (give two or more)"
+        )
+        parser.add_argument(
+            "--electorate-date",
+            dest="electorate_date",
+            metavar="YYYY-MM-DD",
+            help="create: the staff register on this day is the electorate",
+        )
+        parser.add_argument("--opens", metavar="YYYY-MM-DDTHH:MM", help="create: when voting opens")
+        parser.add_argument(
+            "--closes", metavar="YYYY-MM-DDTHH:MM", help="create: when voting closes"
+        )
+        parser.add_argument(
+            "--subject",
+            default="other",
+            choices=ballots.lifecycle.SUBJECTS,
+            help="create: spin_out and constitution ballots feed the staff-control assessment",
+        )
+        parser.add_argument(
+            "--members-only",
+            dest="members_only",
+            action="store_true",
+            help="create: staff must also be members on the electorate date",
+        )
+
+    def handle(self, *args, verb, ballot, **options):
+        try:
+            if verb == "create":
+                return self._create(options)
+            if verb == "tick":
+                return self._tick()
+            if ballot is None:
+                raise CommandError(f"Name the ballot: mutuals ballot {verb} ID.")
+            if not Ballot.objects.filter(pk=ballot).exists():
+                raise CommandError(f"There is no ballot {ballot}.")
+            getattr(self, f"_{verb}")(ballot)
+        except ballots.BallotError as error:
+            raise CommandError(str(error)) from None
+
+    def _create(self, options) -> None:
+        missing = [
+            f"--{name.replace('_', '-')}"
+            for name in ("organisation", "question", "electorate_date", "opens", "closes")
+            if not options[name]
+        ]
+        if missing:
+            raise CommandError(f"create needs {', '.join(missing)}.")
+        draft = ballots.BallotDraft(
+            organisation=_organisation(options["organisation"]),
+            question=options["question"],
+            options=options["option"],
+            electorate_date=_date(options["electorate_date"], "--electorate-date"),
+            opens_at=_moment(options["opens"], "--opens"),
+            closes_at=_moment(options["closes"], "--closes"),
+            subject=options["subject"],
+            members_only=options["members_only"],
+        )
+        ballot = ballots.create_ballot(draft)
+        self.stdout.write(
+            f"Created ballot {ballot.pk} for {ballot.organisation.name}: {ballot.question} "
+            f"Freeze its electorate next: mutuals ballot freeze {ballot.pk}"
+        )
+
+    def _freeze(self, pk: int) -> None:
+        ballot = ballots.freeze(pk)
+        self.stdout.write(
+            f"Froze ballot {pk}: {ballot.electorate_size} electors, electorate hash "
+            f"{ballot.electorate_hash}."
+        )
+
+    def _open(self, pk: int) -> None:
+        ballot = ballots.open_ballot(pk)
+        self.stdout.write(f"Ballot {pk} is open until {_local(ballot.closes_at)}.")
+
+    def _close(self, pk: int) -> None:
+        ballots.close_ballot(pk)
+        self.stdout.write(f"Ballot {pk} is closed. Publish its result: mutuals ballot tally {pk}")
+
+    def _tally(self, pk: int) -> None:
+        ballot = ballots.tally(pk)
+        found = ballots.result(ballot)
+        turnout = f"{found.turnout:.1%}" if found.turnout is not None else "none"
+        self.stdout.write(f"Ballot {pk}: {ballot.question}")
+        for count in found.counts:
+            self.stdout.write(f"  {count.label}: {count.votes}")
+        self.stdout.write(
+            f"Turnout {turnout} ({found.votes} of {found.electorate}); results digest "
+            f"{found.results_digest}; log head {found.log_head}."
+        )
+
+    def _verify(self, pk: int) -> None:
+        report = ballots.verify(pk)
+        if report.ok:
+            self.stdout.write(
+                f"Ballot {pk} verified: {report.entries} log entries chain correctly, "
+                f"{report.votes} vote seals hold, counts agree"
+                f"{' and the tally recounts the same' if report.ballot.status == 'tallied' else ''}."
+            )
+            return
+        for problem in report.problems:
+            self.stderr.write(f"  {problem}")
+        raise CommandError(f"Ballot {pk} failed verification: {len(report.problems)} problem(s).")
+
+    def _tick(self) -> None:
+        report = ballots.tick()
+        for ballot in report.opened:
+            self.stdout.write(f"Opened ballot {ballot.pk}: {ballot.question}")
+        for ballot in report.closed:
+            self.stdout.write(f"Closed and tallied ballot {ballot.pk}: {ballot.question}")
+        for ballot, why in report.waiting:
+            self.stderr.write(f"Ballot {ballot.pk} is due but waits: {why}.")
+        if not (report.opened or report.closed or report.waiting):
+            self.stdout.write("No ballot is due to open or close.")
+
+
+def _organisation(key: str) -> Organisation:
+    match = Q(ods_code__iexact=key) | Q(company_number__iexact=key) | Q(charity_number__iexact=key)
+    if key.isdigit():
+        match |= Q(pk=int(key))
+    found = list(Organisation.objects.filter(match)[:2])
+    if not found:
+        raise CommandError(f"No organisation has the id, ODS code or company number {key!r}.")
+    if len(found) > 1:
+        raise CommandError(f"{key!r} names more than one organisation: use the id.")
+    return found[0]
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{option} {text!r} is not a date: write it as YYYY-MM-DD.") from None
+
+
+def _moment(text: str, option: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(
+            f"{option} {text!r} is not a date and time: write it as YYYY-MM-DDTHH:MM."
+        ) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _local(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%-d %B %Y %H:%M}"

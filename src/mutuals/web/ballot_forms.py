@@ -1,0 +1,115 @@
+"""Forms of the ballot pages. The error text a person sees lives in each field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from mutuals.governance.models import StaffVoteRecord
+
+MOMENT_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+
+
+class BallotForm(forms.Form):
+    question = forms.CharField(
+        label="Question",
+        max_length=300,
+        help_text="What the staff are asked, as one question",
+        error_messages={
+            "required": "Enter the question",
+            "max_length": "The question must be 300 characters or fewer",
+        },
+        widget=forms.Textarea,
+    )
+    options = forms.CharField(
+        label="Options",
+        help_text="One option a line, in the order they are shown. For a spin-out or "
+        "constitution ballot, put the option in favour first and the one against second",
+        error_messages={"required": "Enter at least two options, one a line"},
+        widget=forms.Textarea,
+    )
+    subject = forms.ChoiceField(
+        label="What the ballot decides",
+        choices=StaffVoteRecord.Subject.choices,
+        initial=StaffVoteRecord.Subject.OTHER,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what the ballot decides"},
+    )
+    electorate_date = forms.DateField(
+        label="Electorate date",
+        help_text="Staff employed on this day can vote. For example, 2024-03-01",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={
+            "required": "Enter the electorate date",
+            "invalid": "Enter the electorate date as a real date, such as 2024-03-01",
+        },
+    )
+    members_only = forms.ChoiceField(
+        label="Who can vote",
+        choices=[("no", "Every member of staff"), ("yes", "Only staff who are members")],
+        initial="no",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who can vote"},
+    )
+    opens_at = forms.DateTimeField(
+        label="Voting opens",
+        help_text="Date and time, such as 2024-03-04 09:00",
+        input_formats=MOMENT_FORMATS,
+        error_messages={
+            "required": "Enter when voting opens",
+            "invalid": "Enter when voting opens as a date and time, such as 2024-03-04 09:00",
+        },
+    )
+    closes_at = forms.DateTimeField(
+        label="Voting closes",
+        help_text="Date and time, such as 2024-03-18 17:00",
+        input_formats=MOMENT_FORMATS,
+        error_messages={
+            "required": "Enter when voting closes",
+            "invalid": "Enter when voting closes as a date and time, such as 2024-03-18 17:00",
+        },
+    )
+
+    def option_labels(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]
+
+
+class VoteForm(forms.Form):
+    choice = forms.TypedChoiceField(
+        label="Your vote",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the option you vote for",
+            "invalid_choice": "Select one of the options shown",
+        },
+    )
+
+    def __init__(self, *args, ballot, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["choice"].label = ballot.question
+        self.fields["choice"].choices = [
+            (option.pk, option.label) for option in ballot.options.all()
+        ]
+
+
+class ReceiptForm(forms.Form):
+    code = forms.CharField(
+        label="Receipt code",
+        max_length=40,
+        help_text="The 16 letters and digits you were given when you voted, such as "
+        "ABCD-EFGH-JKMN-PQRS",
+        error_messages={"required": "Enter your receipt code"},
+    )
+
+
+def default_times() -> dict:
+    """Initial values for a new ballot: opening tomorrow at 9, closing a fortnight later."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    return {
+        "electorate_date": timezone.localdate(),
+        "opens_at": f"{tomorrow:%Y-%m-%d} 09:00",
+        "closes_at": f"{tomorrow + timedelta(days=14):%Y-%m-%d} 17:00",
+    }
