@@ -99,6 +99,13 @@ def metrics_table() -> pl.DataFrame:
     return _frame(rows, {name: pl.String for name in METRIC_COLUMNS})
 
 
+def engagement_table() -> pl.DataFrame:
+    from mutuals.engagement.queries import visible_results
+    from mutuals.engagement.results import results_table
+
+    return results_table(visible_results(ANONYMOUS))
+
+
 def _float(value) -> float | None:
     return None if value is None else float(value)
 
@@ -146,6 +153,9 @@ TABLES = {
               "direction, target and deadline.", objectives_table),
         Table("metrics", "Metrics", "The catalogue of metrics that returns and objectives "
               "use.", metrics_table),
+        Table("staff-engagement", "Staff engagement", "Published staff survey engagement "
+              "scores by provider, year and group; groups too small to show are left out.",
+              engagement_table),
     )
 }  # fmt: skip
 

@@ -1,0 +1,100 @@
+"""Importing the responses of a survey run elsewhere, from a CSV or XLSX file.
+
+The file has one row per respondent and the nine item columns (``q_look_forward`` …
+``q_standard_of_care``, see :data:`~mutuals.engine.engagement.ENGAGEMENT_ITEMS`), each
+an answer 1–5 (or its words, "strongly agree" …) or empty; an optional ``group`` column
+holds the respondent's group. Every cell is checked first and every problem named by
+row and column; then all rows are stored in one transaction, or none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from mutuals.engagement.models import ITEM_COLUMNS, Response, Survey
+from mutuals.errors import ImportRejected, Problem
+from mutuals.returns.tables import ROW, read_table
+from mutuals.returns.validation import FORMULA
+
+GROUP = "group"
+WORDS = {
+    "strongly disagree": 1,
+    "disagree": 2,
+    "neither agree nor disagree": 3,
+    "agree": 4,
+    "strongly agree": 5,
+}
+MAX_GROUP_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class ResponsesImported:
+    rows: int
+    imported: int
+
+
+def import_responses(survey: Survey, path: Path | str) -> ResponsesImported:
+    table = read_table(path)
+    missing = [name for name in ITEM_COLUMNS if name not in table.columns]
+    if missing:
+        problems = [Problem(0, name, "this required column is missing") for name in missing]
+        raise ImportRejected(problems, table.height)
+    problems: list[Problem] = []
+    responses: list[Response] = []
+    for record in table.iter_rows(named=True):
+        row = record[ROW]
+        found, values, group = _row(survey, record, row)
+        problems += found
+        if not found:
+            responses.append(Response(survey=survey, group=group, **values))
+    if problems:
+        raise ImportRejected(sorted(problems), table.height)
+    with transaction.atomic():
+        Response.objects.bulk_create(responses, batch_size=2000)
+    return ResponsesImported(table.height, len(responses))
+
+
+def _row(survey: Survey, record: dict, row: int) -> tuple[list[Problem], dict, str]:
+    problems, values = [], {}
+    for name in ITEM_COLUMNS:
+        text = (record.get(name) or "").strip()
+        try:
+            values[name] = _answer(text)
+        except ValueError as error:
+            problems.append(Problem(row, name, str(error)))
+    if not problems and all(value is None for value in values.values()):
+        problems.append(Problem(row, "", "the row answers none of the nine statements"))
+    group = (record.get(GROUP) or "").strip()
+    if group:
+        problem = _group_problem(survey, group)
+        if problem:
+            problems.append(Problem(row, GROUP, problem))
+    return problems, values, group
+
+
+def _answer(text: str) -> int | None:
+    if not text:
+        return None
+    if re.match(FORMULA, text):
+        raise ValueError(f"'{text}' looks like a spreadsheet formula: enter the answer itself")
+    if text in {"1", "2", "3", "4", "5"}:
+        return int(text)
+    if text.lower() in WORDS:
+        return WORDS[text.lower()]
+    raise ValueError(
+        f"'{text}' is not an answer: use 1 to 5 (or 'strongly agree' …) or leave empty"
+    )
+
+
+def _group_problem(survey: Survey, group: str) -> str:
+    if re.match(FORMULA, group):
+        return f"'{group}' looks like a spreadsheet formula: enter the group itself"
+    if len(group) > MAX_GROUP_LENGTH:
+        return f"a group name is at most {MAX_GROUP_LENGTH} characters"
+    if survey.groups and group not in survey.groups:
+        return f"'{group}' is not one of this survey's groups: {', '.join(survey.groups)}"
+    return ""

@@ -1,0 +1,177 @@
+"""The engagement → quality link across the portfolio.
+
+The panel has one row per provider and year that has both a published-size engagement
+score (a closed survey's whole-staff score, through :func:`results.survey_results`, so
+suppression applies here too) and returns for the chosen quality metric in that
+calendar year (the mean of its current quarterly values). The engine's
+:func:`~mutuals.engine.engagement.engagement_link` regresses the metric on engagement
+with provider and year fixed effects and standard errors clustered by provider.
+
+The chart plots the same comparison the estimate makes: each provider-year's engagement
+and quality after taking out the provider's own average and the year's average (the
+two-way "within" transformation), so the fitted line's slope is the estimate. Points
+carry no names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from django.core.cache import cache
+
+from mutuals import charts
+from mutuals.engagement.models import Survey, SurveyStatus
+from mutuals.engagement.results import organisation_year_scores, survey_results
+from mutuals.engine.engagement import EngagementLinkResult, engagement_link
+from mutuals.engine.errors import TooFewPeriodsError
+from mutuals.evaluation.panels import quarterly_values
+from mutuals.returns.models import Domain, Metric
+
+QUALITY_DOMAINS = (Domain.QUALITY, Domain.EXPERIENCE, Domain.OUTCOME)
+DEMEAN_ROUNDS = 200
+CACHE_SECONDS = 7 * 24 * 3600
+
+
+def quality_metrics():
+    """Metrics that describe the quality of care: the link's possible outcomes."""
+    return Metric.objects.filter(domain__in=QUALITY_DOMAINS).order_by("name")
+
+
+def default_metric() -> Metric | None:
+    """The quality metric with the most provider-years to compare, else the first."""
+    metrics = list(quality_metrics())
+    if not metrics:
+        return None
+    scores = _engagement()
+    if scores.is_empty():
+        return metrics[0]
+    return max(metrics, key=lambda m: panel(m, scores).height)
+
+
+def _engagement() -> pl.DataFrame:
+    surveys = Survey.objects.filter(status=SurveyStatus.CLOSED).select_related("organisation")
+    return organisation_year_scores(survey_results(surveys))
+
+
+def annual_values(metric: Metric) -> pl.DataFrame:
+    """unit, year and the mean of the metric's current quarterly values in that year."""
+    values = quarterly_values(metric.pk)
+    return values.group_by("unit", (pl.col("time") // 4).alias("year")).agg(
+        pl.col("outcome").mean()
+    )
+
+
+def panel(metric: Metric, scores: pl.DataFrame | None = None) -> pl.DataFrame:
+    scores = _engagement() if scores is None else scores
+    return scores.join(annual_values(metric), on=["unit", "year"]).sort("unit", "year")
+
+
+@dataclass(frozen=True)
+class Link:
+    metric: Metric
+    panel: pl.DataFrame
+    estimate: EngagementLinkResult | None
+    problem: str = ""
+
+    @property
+    def n_units(self) -> int:
+        return self.panel["unit"].n_unique() if self.panel.height else 0
+
+    @property
+    def years(self) -> tuple[int, int] | None:
+        if not self.panel.height:
+            return None
+        return int(self.panel["year"].min()), int(self.panel["year"].max())
+
+    def chart(self) -> str | None:
+        if self.estimate is None:
+            return None
+        return link_chart(self.panel, self.estimate, self.metric)
+
+
+def estimate(metric: Metric) -> Link:
+    data = panel(metric)
+    try:
+        result = _cached_link(data)
+    except TooFewPeriodsError:
+        return Link(metric, data, None, _too_few(data))
+    return Link(metric, data, result)
+
+
+def _cached_link(data: pl.DataFrame) -> EngagementLinkResult:
+    """The engine's estimate, kept in the cache under a hash of the panel: pyfixest compiles
+    its routines on a process's first estimate (about 20 seconds), so each panel is
+    estimated once and every web worker reuses it until a survey or return changes it."""
+    fingerprint = hashlib.sha256(data.write_ipc(None).getvalue()).hexdigest()
+    key = f"engagement-link:{fingerprint}"
+    found = cache.get(key)
+    if found is None:
+        found = engagement_link(data, outcome="outcome", unit="unit", time="year")
+        cache.set(key, found, timeout=CACHE_SECONDS)
+    return found
+
+
+def _too_few(data: pl.DataFrame) -> str:
+    return (
+        f"There are {data['unit'].n_unique() if data.height else 0} providers with both a "
+        "survey result and returns for this metric; the link needs at least 3, each seen in "
+        "at least 2 years."
+    )
+
+
+def within(data: pl.DataFrame, column: str) -> np.ndarray:
+    """``column`` with provider and year averages taken out (alternating projections)."""
+    values = data[column].to_numpy().astype(float).copy()
+    units = data["unit"].to_numpy()
+    years = data["year"].to_numpy()
+    for _ in range(DEMEAN_ROUNDS):
+        before = values.copy()
+        for keys in (units, years):
+            _, index = np.unique(keys, return_inverse=True)
+            means = np.bincount(index, values) / np.bincount(index)
+            values -= means[index]
+        if np.max(np.abs(values - before)) < 1e-10:
+            break
+    return values
+
+
+def link_chart(data: pl.DataFrame, result: EngagementLinkResult, metric: Metric) -> str:
+    x, y = within(data, "engagement"), within(data, "outcome")
+    rows = [{"x": round(float(a), 4), "y": round(float(b), 4)} for a, b in zip(x, y, strict=True)]
+    span = [float(x.min()), float(x.max())] if len(x) else [0.0, 0.0]
+    line = [{"x": v, "fit": result.coef * v} for v in span]
+    unit = metric.unit
+    description = (
+        f"{len(rows)} provider-years. Across: engagement score (0 to 10) above or below the "
+        f"provider's usual level, after the year's average is taken out. Up: {metric.name} "
+        f"({unit}) above or below the provider's usual level, likewise. The line's slope is "
+        f"the estimate, {charts.number(result.coef)} {unit} per engagement point."
+    )
+    return charts._cached(
+        {"chart": "engagement_link", "rows": rows, "line": line, "unit": unit},
+        lambda: _layers(rows, line, metric),
+        f"Engagement and {metric.name.lower()} within providers",
+        description,
+    )
+
+
+def _layers(rows: list[dict], line: list[dict], metric: Metric):
+    import altair as alt
+
+    points = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_point(filled=True, size=30, opacity=0.7, color=charts.SECONDARY)
+        .encode(
+            x=alt.X("x:Q", title="Engagement above the provider's usual level (points)"),
+            y=alt.Y("y:Q", title=f"{metric.name} above usual ({metric.unit})"),
+        )
+    )
+    fit = (
+        alt.Chart(alt.Data(values=line))
+        .mark_line(color=charts.BLUE, strokeWidth=3)
+        .encode(x="x:Q", y="fit:Q")
+    )
+    return alt.layer(points, fit)

@@ -1,0 +1,163 @@
+"""Running a survey: create it, issue its single-use links, close it and publish results.
+
+Links go either to the people on the provider's staff register employed on a date (each
+person once; their role group travels with the link when the survey asks no group
+question of its own), or as a number of unaddressed links for the provider to hand out.
+The tokens exist only in what :func:`issue_links` returns (and the CSV written from it);
+the database keeps their digests, in a shuffled order unrelated to the people.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from mutuals.engagement.errors import InvalidSurvey, SurveyError
+from mutuals.engagement.models import Invitation, Survey, SurveyLink, SurveyStatus
+from mutuals.engagement.tokens import digest, new_token
+from mutuals.governance.models.register import STAFF_GROUPS, Person, employed_on
+from mutuals.registry.models import Organisation
+
+MAX_LINKS = 100_000
+MAX_GROUP_LENGTH = 100
+
+
+def create_survey(
+    organisation: Organisation,
+    *,
+    year: int,
+    title: str,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    group_question: str = "",
+    group_choices: Sequence[str] = (),
+) -> Survey:
+    """A new open survey, with the minimum group size of today's setting."""
+    choices = [choice.strip() for choice in group_choices if choice.strip()]
+    if bool(group_question.strip()) != bool(choices):
+        raise InvalidSurvey("A group question needs its answers, and answers need a question.")
+    if len(set(choices)) != len(choices) or any(len(c) > MAX_GROUP_LENGTH for c in choices):
+        raise InvalidSurvey(
+            f"Group answers must differ from one another and be at most {MAX_GROUP_LENGTH} "
+            "characters long."
+        )
+    survey = Survey(
+        organisation=organisation,
+        year=year,
+        title=title.strip() or f"Staff engagement survey {year}",
+        opens_on=opens_on,
+        closes_on=closes_on,
+        group_question=group_question.strip(),
+        group_choices=choices,
+        min_group_size=settings.SURVEY_MIN_GROUP_SIZE,
+    )
+    try:
+        survey.full_clean()
+    except ValidationError as error:
+        raise InvalidSurvey(_first_message(error)) from None
+    try:
+        with transaction.atomic():
+            survey.save()
+    except IntegrityError:
+        raise InvalidSurvey(f"{organisation.name} already has a survey for {year}.") from None
+    return survey
+
+
+def _first_message(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        field, messages = next(iter(error.message_dict.items()))
+        where = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
+        return f"{where}{messages[0]}"
+    return error.messages[0]
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A token to send, and (when issued from the register) to whom."""
+
+    token: str
+    reference: str = ""
+    name: str = ""
+    group: str = ""
+
+    def path(self) -> str:
+        from django.urls import reverse
+
+        return reverse("survey-answer", args=[self.token])
+
+
+def issue_links(
+    survey: Survey, *, count: int | None = None, register_on: dt.date | None = None
+) -> list[IssuedLink]:
+    """New single-use links: ``count`` unaddressed ones, or one for each person employed
+    on ``register_on`` who has not been sent one yet."""
+    if (count is None) == (register_on is None):
+        raise SurveyError("Ask for a number of links, or for the register on a date, not both.")
+    if survey.status != SurveyStatus.OPEN:
+        raise SurveyError(f"Survey {survey.pk} is closed: no more links can be issued.")
+    with transaction.atomic():
+        if count is not None:
+            if not 1 <= count <= MAX_LINKS:
+                raise SurveyError(f"Ask for between 1 and {MAX_LINKS:,} links, not {count}.")
+            issued = [IssuedLink(new_token()) for _ in range(count)]
+        else:
+            issued = _register_links(survey, register_on)
+        shuffled = random.SystemRandom().sample(issued, len(issued))
+        SurveyLink.objects.bulk_create(
+            SurveyLink(survey=survey, token_digest=digest(link.token), group=link.group)
+            for link in shuffled
+        )
+    return issued
+
+
+def _register_links(survey: Survey, day: dt.date) -> list[IssuedLink]:
+    already = Invitation.objects.filter(survey=survey).values("person_id")
+    people = list(
+        Person.objects.filter(organisation=survey.organisation, role_group__in=STAFF_GROUPS)
+        .filter(employed_on(day))
+        .exclude(pk__in=already)
+        .order_by("reference")
+    )
+    Invitation.objects.bulk_create(Invitation(survey=survey, person=person) for person in people)
+    carries_group = not survey.group_question
+    return [
+        IssuedLink(
+            new_token(),
+            person.reference,
+            person.name,
+            person.get_role_group_display() if carries_group else "",
+        )
+        for person in people
+    ]
+
+
+LINK_COLUMNS = ("reference", "name", "group", "link")
+
+
+def write_links_csv(links: Sequence[IssuedLink], path: Path | str, base_url: str) -> Path:
+    """The links as a CSV for a mail merge: reference, name, group and the full address.
+    Written to a new file only, so a list of live tokens is never silently replaced."""
+    path = Path(path)
+    root = base_url.rstrip("/")
+    with path.open("x", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LINK_COLUMNS)
+        for link in links:
+            writer.writerow((link.reference, link.name, link.group, root + link.path()))
+    return path
+
+
+def close_survey(survey: Survey, *, publish: bool = False) -> Survey:
+    """Stop taking answers (unused links stop working); optionally publish the results."""
+    survey.status = SurveyStatus.CLOSED
+    survey.results_published = survey.results_published or publish
+    survey.save(update_fields=["status", "results_published"])
+    return survey

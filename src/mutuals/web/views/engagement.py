@@ -1,0 +1,178 @@
+"""Staff engagement journeys: answering a survey, reading its results, downloading scores,
+and the engagement → quality link across the portfolio.
+
+Answering needs no sign-in: the single-use link is the only credential, and the page
+stores nothing that ties the answers to it. Every result shown or downloaded comes
+through :func:`mutuals.engagement.results.survey_results`, which suppresses small groups.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+
+from mutuals import charts
+from mutuals.accounts.permissions import Viewer, may, viewer_for, visible
+from mutuals.engagement import link as quality_link
+from mutuals.engagement import queries
+from mutuals.engagement.answering import open_link, submit
+from mutuals.engagement.errors import InvalidAnswers, LinkUnknown, LinkUsed, SurveyNotOpen
+from mutuals.engagement.forms import AnswerForm
+from mutuals.engagement.models import Survey
+from mutuals.engagement.results import SurveyResult, results_table, survey_results
+from mutuals.engine.engagement import CAVEAT
+from mutuals.registry.models import Organisation
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+@never_cache
+def answer(request, token: str):
+    try:
+        link = open_link(token)
+    except (LinkUnknown, LinkUsed, SurveyNotOpen) as error:
+        return _refused(request, error)
+    survey = link.survey
+    ask_group = bool(survey.group_question) and not link.group
+    data = request.POST if request.method == "POST" else None
+    form = AnswerForm(data, survey=survey, ask_group=ask_group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submit(token, form.answers(), form.group() if ask_group else "")
+        except (LinkUnknown, LinkUsed, SurveyNotOpen, InvalidAnswers) as error:
+            return _refused(request, error)
+        return render(request, "mutuals/engagement/thanks.html", {"survey": survey})
+    return render(
+        request,
+        "mutuals/engagement/answer.html",
+        {"survey": survey, "form": form, "token": token, "ask_group": ask_group},
+        status=400 if form.errors else 200,
+    )
+
+
+REFUSALS = {
+    LinkUnknown: ("This survey link is not recognised", 404),
+    LinkUsed: ("This survey link has already been used", 410),
+    SurveyNotOpen: ("This survey is not taking answers", 410),
+    InvalidAnswers: ("Your answers could not be saved", 400),
+}
+
+
+def _refused(request, error: Exception):
+    heading, status = REFUSALS[type(error)]
+    return render(
+        request,
+        "mutuals/engagement/refused.html",
+        {"heading": heading, "message": str(error)},
+        status=status,
+    )
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def organisation_section(viewer: Viewer, organisation: Organisation) -> dict | None:
+    """The provider page's Staff engagement section, or None when there is nothing to show."""
+    results = queries.visible_results(viewer, organisation_id=organisation.pk)
+    running = list(
+        queries.visible_surveys(viewer).filter(organisation=organisation).order_by("-year")
+    )
+    if not results and not running:
+        return None
+    return {"results": results, "surveys": running}
+
+
+def results_page(request, pk: int):
+    """A survey's results (closed, and the viewer may see them) and, for those who run
+    it, how many links were issued and used."""
+    viewer = viewer_for(request)
+    survey = Survey.objects.select_related("organisation").filter(pk=pk).first()
+    running = queries.visible_surveys(viewer).filter(pk=pk).exists()
+    results_visible = visible(viewer, "result").filter(pk=pk).exists()
+    if survey is None or not (running or results_visible):
+        raise Http404("No such survey")
+    return render(
+        request,
+        "mutuals/engagement/results.html",
+        {
+            "survey": survey,
+            "result": survey_results([survey])[0] if results_visible else None,
+            "progress": _progress(survey) if running else None,
+            "breadcrumbs": [
+                ("Home", reverse("home")),
+                (survey.organisation.name, survey.organisation.get_absolute_url()),
+            ],
+        },
+    )
+
+
+def _progress(survey) -> dict:
+    links = survey.links.all()
+    return {
+        "links": links.count(),
+        "answered_by_link": links.filter(used=True).count(),
+        "responses": survey.responses.count(),
+    }
+
+
+def results_download(request, format_: str):
+    """Every score the viewer may see, as CSV or Parquet (``?organisation=ID`` for one)."""
+    if format_ not in FORMATS:
+        raise Http404("No such format")
+    organisation = request.GET.get("organisation", "")
+    if organisation and not organisation.isdigit():
+        raise Http404("No such organisation")
+    results = queries.visible_results(
+        viewer_for(request), organisation_id=int(organisation) if organisation else None
+    )
+    body = table_bytes(results, format_)
+    response = HttpResponse(body, content_type=FORMATS[format_])
+    response["Content-Disposition"] = f'attachment; filename="staff-engagement.{format_}"'
+    return response
+
+
+def table_bytes(results: list[SurveyResult], format_: str) -> bytes:
+    buffer = io.BytesIO()
+    frame = results_table(results)
+    if format_ == "csv":
+        frame.write_csv(buffer)
+    else:
+        frame.write_parquet(buffer)
+    return buffer.getvalue()
+
+
+# --- the portfolio link ---------------------------------------------------------------------
+
+
+def link_page(request):
+    viewer = viewer_for(request)
+    if not may(viewer, "view", "evaluation"):
+        raise PermissionDenied
+    metrics = list(quality_link.quality_metrics())
+    code = request.GET.get("metric", "")
+    metric = next((m for m in metrics if m.code == code), None)
+    if metric is None:
+        metric = quality_link.default_metric()
+    found = quality_link.estimate(metric) if metric is not None else None
+    chart = found.chart() if found is not None else None
+    return render(
+        request,
+        "mutuals/engagement/link.html",
+        {
+            "metrics": metrics,
+            "metric": metric,
+            "link": found,
+            "chart": mark_safe(charts.responsive(chart)) if chart else None,
+            "caveat": CAVEAT,
+            "breadcrumbs": [("Home", reverse("home")), ("Portfolio", reverse("portfolio"))],
+        },
+    )

@@ -1,0 +1,115 @@
+"""The engagement → quality link: the panel read from surveys and returns, the estimate,
+the chart's slope, and the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+from django.urls import reverse
+
+from engagement.conftest import add_responses, closed_survey
+from mutuals.engagement import link
+from mutuals.engine.engagement import CAVEAT, engagement_link
+from mutuals.registry.models import LegalForm, Organisation, OrganisationKind
+from mutuals.returns.models import Direction, Domain, Metric, Observation, PeriodKind, Submission
+from web.test_page_conventions import check_conventions
+
+YEARS = range(2012, 2018)
+TRUE_SLOPE = 2.0
+
+
+@pytest.fixture
+def portfolio(world):
+    """Six providers surveyed 2012-2017 (one year too small to score), with quarterly
+    patient experience = provider level + year shock + 2 × engagement + noise."""
+    rng = np.random.default_rng(5)
+    metric = Metric.objects.create(
+        code="patient-experience", name="Patient experience", unit="% positive",
+        direction=Direction.HIGHER_IS_BETTER, domain=Domain.EXPERIENCE,
+    )  # fmt: skip
+    submission = Submission.objects.create(source=Submission.Source.DEMO)
+    expected, observations = [], []
+    for n in range(6):
+        provider = Organisation.objects.create(
+            name=f"Surveyed Provider {n}", kind=OrganisationKind.PROVIDER,
+            legal_form=LegalForm.CIC_GUARANTEE, ods_code=f"SVY{n}",
+        )  # fmt: skip
+        for year in YEARS:
+            agreeing = int(rng.integers(0, 21))  # of 20 answer 4, the rest 3
+            engagement = 5.0 + 2.5 * agreeing / 20
+            survey = closed_survey(provider, {"Everyone": (20 - agreeing, 3)}, year=year)
+            add_responses(survey, {"Everyone": (agreeing, 4)})
+            quarters = [
+                70 + n + (year - 2012) * 0.5 + TRUE_SLOPE * engagement + rng.normal(0, 0.5)
+                for _ in range(4)
+            ]
+            expected.append((provider.pk, year, engagement, float(np.mean(quarters))))
+            observations += [
+                Observation(organisation=provider, metric=metric, period=f"{year}-Q{q + 1}",
+                            period_start=dt.date(year, 3 * q + 1, 1), period_kind=PeriodKind.QUARTER,
+                            value=value, submission=submission)
+                for q, value in enumerate(quarters)
+            ]  # fmt: skip
+        closed_survey(provider, {"Everyone": (5, 4)}, year=2018)  # too few: left out
+    Observation.objects.bulk_create(observations)
+    frame = pl.DataFrame(
+        expected, schema=["unit", "year", "engagement", "outcome"], orient="row"
+    ).sort("unit", "year")
+    return {"metric": metric, "expected": frame}
+
+
+def test_the_panel_joins_scores_to_annual_quality(portfolio):
+    found = link.panel(portfolio["metric"])
+    expected = portfolio["expected"]
+    assert found.select("unit", "year").to_dicts() == expected.select("unit", "year").to_dicts()
+    assert np.allclose(found["engagement"], expected["engagement"])
+    assert np.allclose(found["outcome"], expected["outcome"])
+
+
+def test_the_estimate_is_the_engines_on_that_panel(portfolio):
+    found = link.estimate(portfolio["metric"])
+    direct = engagement_link(portfolio["expected"], outcome="outcome", unit="unit", time="year")
+    assert found.estimate.coef == pytest.approx(direct.coef, rel=1e-9)
+    assert found.estimate.confint == pytest.approx(direct.confint, rel=1e-9)
+    assert found.estimate.coef == pytest.approx(TRUE_SLOPE, abs=0.3)
+    assert (found.n_units, found.estimate.nobs, found.years) == (6, 36, (2012, 2017))
+
+
+def test_the_charts_slope_is_the_estimate(portfolio):
+    found = link.estimate(portfolio["metric"])
+    x = link.within(found.panel, "engagement")
+    y = link.within(found.panel, "outcome")
+    assert np.polyfit(x, y, 1)[0] == pytest.approx(found.estimate.coef, rel=1e-6)
+
+
+def test_the_page_shows_estimate_interval_chart_and_caveat(auditor_client, portfolio):
+    response = auditor_client.get(reverse("engagement-link"), {"metric": "patient-experience"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    check_conventions(html)
+    found = link.estimate(portfolio["metric"]).estimate
+    assert f"{found.confint[0]:.3f} to {found.confint[1]:.3f}" in html
+    assert 'role="img"' in html and "provider-years" in html
+    assert "does not show that engagement causes better care" in html
+    assert CAVEAT.split(":")[0] in html
+    # An unknown metric falls back to the default rather than failing.
+    assert auditor_client.get(reverse("engagement-link"), {"metric": "nope"}).status_code == 200
+
+
+def test_the_api_gives_the_same_estimate(portfolio, as_role):
+    body = as_role("auditor").get("/engagement/link", metric="patient-experience").json()
+    found = link.estimate(portfolio["metric"]).estimate
+    assert body["estimate"] == pytest.approx(found.coef)
+    assert (body["providers"], body["provider_years"]) == (6, 36)
+    assert "not proof of cause" in body["caveat"]
+
+
+def test_too_few_providers_is_said_plainly(auditor_client, world):
+    Metric.objects.create(code="waits", name="Waits", unit="weeks", direction="lower",
+                          domain=Domain.QUALITY)  # fmt: skip
+    html = auditor_client.get(reverse("engagement-link")).content.decode()
+    check_conventions(html)
+    assert "the link needs at least 3" in html
