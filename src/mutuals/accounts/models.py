@@ -107,6 +107,7 @@ class TokenScope(models.TextChoices):
     READ = "read", "Read what you may see"
     SUBMIT_RETURNS = "submit-returns", "Submit returns"
     EVALUATE = "evaluate", "Start evaluation runs"
+    COMMENT = "comment", "Comment on published material"
     ADMIN = "admin", "Everything the other scopes allow"
 
 

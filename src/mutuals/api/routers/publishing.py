@@ -1,0 +1,143 @@
+"""Published material and its comments.
+
+Anyone may list published items and read their visible comments. Posting a comment needs
+a token with the ``comment`` scope, and follows the web's rules exactly: the item must be
+published with its comments open (403 when closed), the text plain and at most 5,000
+characters (shown escaped everywhere), and at most COMMENT_RATE_LIMIT comments an hour per
+person, web and API together (429 with Retry-After).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Path, Query, Router, Schema, Status
+from pydantic import ConfigDict, Field
+
+from mutuals.api import schemas
+from mutuals.api.auth import PUBLIC_READ, BearerToken, caller
+from mutuals.api.errors import ApiProblem, FieldError, not_found
+from mutuals.api.listing import PageParams, page
+from mutuals.api.routers.register import MAX_ID
+from mutuals.publishing import comments, services
+from mutuals.publishing.errors import (
+    CommentRateLimited,
+    CommentRejected,
+    CommentsClosed,
+    NotAllowed,
+)
+from mutuals.publishing.models import Comment
+
+router = Router(tags=["Publishing"])
+COMMENT = BearerToken("comment")
+
+
+class PublishedItem(Schema):
+    id: int
+    kind: str
+    title: str
+    version: int = Field(description="The latest published version.")
+    published_at: datetime | None
+    comments_open: bool
+    url: str
+
+
+class CommentOut(Schema):
+    id: int
+    item: int
+    version: int = Field(description="The item's version current when it was written.")
+    author: str
+    body: str = Field(description="Plain text, as typed: escape it when showing it as HTML.")
+    created_at: datetime
+
+
+class CommentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(description="Plain text, at most 5,000 characters.")
+
+
+PublishedItemPage = schemas.page_of(PublishedItem)
+CommentPage = schemas.page_of(CommentOut)
+
+
+def item_json(item) -> dict:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "title": item.title,
+        "version": item.latest_version,
+        "published_at": item.last_published_at,
+        "comments_open": item.comments_open,
+        "url": item.get_absolute_url(),
+    }
+
+
+def comment_json(comment: Comment) -> dict:
+    author = comment.author
+    return {
+        "id": comment.pk,
+        "item": comment.item_id,
+        "version": comment.version,
+        "author": author.get_full_name() or author.get_username(),
+        "body": comment.body,
+        "created_at": comment.created_at,
+    }
+
+
+def _published(id: int):
+    item = services.published_items().filter(pk=id).first()
+    if item is None:
+        raise not_found(f"published item {id}")
+    return item
+
+
+@router.get(
+    "/publications",
+    response=schemas.responses({200: PublishedItemPage}),
+    auth=PUBLIC_READ,
+    summary="List published material",
+)
+def list_publications(request, paging: Query[PageParams], kind: str | None = None):
+    """Published reports, scorecards and evaluations, by id."""
+    items = services.published_items()
+    if kind:
+        items = items.filter(kind=kind)
+    return page(request, items.order_by("pk"), paging, item_json)
+
+
+@router.get(
+    "/publications/{id}/comments",
+    response=schemas.responses({200: CommentPage}),
+    auth=PUBLIC_READ,
+    summary="List a published item's comments",
+)
+def list_comments(request, paging: Query[PageParams], id: int = Path(..., ge=1, le=MAX_ID)):
+    """Visible comments in the order they were written (hidden ones are left out)."""
+    item = _published(id)
+    shown = comments.shown_comments(item).order_by("pk")
+    return page(request, shown, paging, comment_json)
+
+
+@router.post(
+    "/publications/{id}/comments",
+    response=schemas.responses({201: CommentOut}),
+    auth=COMMENT,
+    summary="Comment on a published item",
+)
+def post_comment(request, body: CommentIn, id: int = Path(..., ge=1, le=MAX_ID)):
+    item = _published(id)
+    try:
+        comment = comments.post(caller(request).user, item, body.body)
+    except CommentsClosed as error:
+        raise ApiProblem(403, "forbidden", str(error)) from error
+    except CommentRateLimited as error:
+        raise ApiProblem(
+            429, "rate-limited", str(error), headers={"Retry-After": str(error.retry_after)}
+        ) from error
+    except CommentRejected as error:
+        raise ApiProblem(
+            422, "invalid-request", str(error), [FieldError(str(error), field="body")]
+        ) from error
+    except NotAllowed as error:
+        raise ApiProblem(403, "forbidden", str(error)) from error
+    return Status(201, comment_json(comment))

@@ -1,0 +1,24 @@
+"""Publishing's records: published items and their versions, comments, subscriptions and
+digest deliveries."""
+
+from mutuals.publishing.models.comments import Comment, CommentReport, CommentStatus
+from mutuals.publishing.models.digests import Delivery, DeliveryStatus, DigestPeriod
+from mutuals.publishing.models.items import Item, ItemKind, ItemStatus, Publication
+from mutuals.publishing.models.subscriptions import Frequency, Subscriber, Subscription, Target
+
+__all__ = [
+    "Comment",
+    "CommentReport",
+    "CommentStatus",
+    "Delivery",
+    "DeliveryStatus",
+    "DigestPeriod",
+    "Frequency",
+    "Item",
+    "ItemKind",
+    "ItemStatus",
+    "Publication",
+    "Subscriber",
+    "Subscription",
+    "Target",
+]

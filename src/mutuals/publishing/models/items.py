@@ -1,0 +1,122 @@
+"""Published material: an :class:`Item` (what is published — the portfolio report, a
+provider's scorecard, an impact evaluation) and its :class:`Publication` versions.
+
+A version is frozen when it is published: its ``document_html`` holds the rendered report
+exactly as it was (charts inline), and its ``data`` the figures the page shows, so later
+returns, runs or code never change what a published version says. Republishing adds
+version N+1; earlier versions stay readable.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from mutuals.evaluation.models import EvaluationRun
+from mutuals.registry.models import Organisation, Programme
+from mutuals.returns.models import Metric
+
+
+class ItemKind(models.TextChoices):
+    PORTFOLIO = "portfolio", "Portfolio value-for-money report"
+    SCORECARD = "scorecard", "Provider scorecard"
+    EVALUATION = "evaluation", "Impact evaluation"
+
+
+class ItemStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Item(models.Model):
+    """One thing that is published, in versions. ``key`` names its subject uniquely:
+    ``portfolio``, ``scorecard:<provider id>``, ``evaluation:<programme code or all>``."""
+
+    key = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=12, choices=ItemKind.choices, db_index=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(
+        blank=True, help_text="A few sentences introducing the material, shown above it."
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The provider a scorecard is about.",
+    )
+    programme = models.ForeignKey(
+        Programme,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The programme an evaluation is limited to; blank for every programme.",
+    )
+    status = models.CharField(
+        max_length=10, choices=ItemStatus.choices, default=ItemStatus.DRAFT, db_index=True
+    )
+    comments_open = models.BooleanField(default=True)
+    # What the latest version is about, for "related" links and digests.
+    providers = models.ManyToManyField(Organisation, blank=True, related_name="+")
+    programmes = models.ManyToManyField(Programme, blank=True, related_name="+")
+    metrics = models.ManyToManyField(Metric, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    latest_version = models.PositiveIntegerField(default=0)
+    last_published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-last_published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("publication", args=[self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ItemStatus.PUBLISHED
+
+
+class Publication(models.Model):
+    """One published version of an item, frozen when it was published."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    published_at = models.DateTimeField(db_index=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    run = models.ForeignKey(
+        EvaluationRun,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="publications",
+        help_text="The evaluation run whose results this version shows.",
+    )
+    document_html = models.TextField(
+        blank=True, help_text="The report as rendered when published (portfolio, scorecard)."
+    )
+    data = models.JSONField(default=dict, help_text="The figures the published page shows.")
+    content_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["item", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "version"], name="one_publication_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("publication-version", args=[self.item_id, self.version])

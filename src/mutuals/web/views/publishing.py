@@ -1,0 +1,109 @@
+"""Published material for everyone: the list with filters, an item's page (its version,
+history, related material and comments) and a version's frozen report as a download."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from mutuals.accounts.permissions import viewer_for
+from mutuals.publishing import comments, services
+from mutuals.registry.models import Organisation, OrganisationKind, Programme
+from mutuals.reports import CONTENT_TYPES, render_pdf
+from mutuals.web.components import paginate, pagination
+from mutuals.web.publishing_forms import CommentForm, PublishedFilterForm
+
+
+def published_list(request):
+    form = PublishedFilterForm(
+        request.GET,
+        providers=list(
+            Organisation.objects.filter(kind=OrganisationKind.PROVIDER)
+            .order_by("name")
+            .values_list("pk", "name")
+        ),
+        programmes=list(Programme.objects.order_by("name").values_list("code", "name")),
+    )
+    filters = form.filters()
+    items = services.published_items().prefetch_related("providers", "programmes")
+    if filters["provider"]:
+        items = items.filter(providers__pk=filters["provider"])
+    if filters["programme"]:
+        items = items.filter(programmes__code=filters["programme"])
+    if filters["kind"]:
+        items = items.filter(kind=filters["kind"])
+    page = paginate(request, items.distinct().order_by("-last_published_at", "-pk"))
+    viewer = viewer_for(request)
+    return render(
+        request,
+        "mutuals/publishing/list.html",
+        {
+            "form": form,
+            "page": page,
+            "pagination": pagination(request, page),
+            "may_prepare": services.may_prepare_any(viewer),
+            "breadcrumbs": [("Home", reverse("home"))],
+        },
+    )
+
+
+def item_for(request, pk: int):
+    """The item if the viewer may see it (published, or a draft they may publish)."""
+    return get_object_or_404(services.visible_items(viewer_for(request)), pk=pk)
+
+
+def item_detail(
+    request, pk: int, version: int | None = None, comment_form=None, status=200, publish_error=None
+):
+    item = item_for(request, pk)
+    viewer = viewer_for(request)
+    shown = services.version_of(item, version)
+    if version is not None and shown is None:
+        raise Http404("No such version")
+    moderator = comments.may_moderate(viewer, request.user, item)
+    context = {
+        "item": item,
+        "shown": shown,
+        "is_latest": shown is not None and shown.version == item.latest_version,
+        "versions": item.versions.select_related("published_by").order_by("-version"),
+        "related": services.related(item) if item.is_published else [],
+        "comments": comments.shown_comments(item, moderator=moderator),
+        "moderator": moderator,
+        "open_reports": comments.open_reports(item) if moderator else [],
+        "may_publish": services.may_publish_item(viewer, item),
+        "comment_form": comment_form or CommentForm(),
+        "follow": _follow_links(item),
+        "publish_error": publish_error,
+        "breadcrumbs": [("Home", reverse("home")), ("Published", reverse("publications"))],
+    }
+    return render(request, "mutuals/publishing/item.html", context, status=status)
+
+
+def _follow_links(item) -> list[tuple[str, str]]:
+    links = []
+    for provider in item.providers.order_by("name")[:3]:
+        links.append((provider.name, f"{reverse('subscribe')}?follow=provider:{provider.pk}"))
+    for programme in item.programmes.order_by("name")[:3]:
+        links.append((programme.name, f"{reverse('subscribe')}?follow=programme:{programme.code}"))
+    return links
+
+
+def version_detail(request, pk: int, version: int):
+    return item_detail(request, pk, version)
+
+
+def version_document(request, pk: int, version: int, format_: str):
+    """A version's frozen report, exactly as it was published (PDF made from that HTML)."""
+    item = item_for(request, pk)
+    shown = services.version_of(item, version)
+    if shown is None or not shown.document_html or format_ not in CONTENT_TYPES:
+        raise Http404("This version has no report document")
+    if format_ == "pdf":
+        content = render_pdf(None, html=shown.document_html)
+    else:
+        content = shown.document_html
+    response = HttpResponse(content, content_type=CONTENT_TYPES[format_])
+    filename = f"{shown.data.get('filename', 'report')}-v{shown.version}.{format_}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

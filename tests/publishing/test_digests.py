@@ -1,0 +1,218 @@
+"""Digests through a real SMTP server: who gets what, unsubscribe links, double opt-in,
+and a period never sent twice — not when run twice, not after a crash half-way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from mutuals.accounts.permissions import viewer_for_user
+from mutuals.evaluation.models import Alert, AlertKind
+from mutuals.governance.models import Ballot, BallotStatus
+from mutuals.publishing import digests, periods, services, subscriptions
+from mutuals.publishing.models import (
+    Delivery,
+    DeliveryStatus,
+    Frequency,
+    ItemKind,
+    Publication,
+    Subscriber,
+)
+
+from .conftest import text_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DAY = dt.date(2026, 11, 20)
+PERIOD = periods.containing(Frequency.DAILY, DAY)
+DURING = timezone.make_aware(dt.datetime(2026, 11, 20, 10, 30))
+
+
+def _public(email: str, follow: str, value: str, frequency=Frequency.DAILY):
+    request = subscriptions.parse(follow, value, frequency, signed_in=False)
+    return subscriptions.confirm(subscriptions.confirmation_token(email, request)).subscriber
+
+
+@pytest.fixture
+def news(world, people, finished_run):
+    """In the period: a published evaluation, an alert at Brackenford, and a ballot there."""
+    auditor = people["auditor"]
+    viewer = viewer_for_user(auditor)
+    item = services.prepare(viewer, auditor, ItemKind.EVALUATION, programme=world["programme"])
+    services.publish(viewer, auditor, item)
+    Publication.objects.update(published_at=DURING)
+    alert = Alert.objects.create(
+        organisation=world["health"],
+        metric=world["visits"],
+        kind=AlertKind.SPECIAL_CAUSE_CONCERN,
+        period="2011-Q3",
+        rule="beyond_limit",
+        value=50,
+    )
+    Alert.objects.filter(pk=alert.pk).update(detected_at=DURING)
+    Ballot.objects.create(
+        organisation=world["health"],
+        question="Should we merge with Fenmoor?",
+        electorate_date=DAY,
+        opens_at=DURING,
+        closes_at=DURING + dt.timedelta(days=7),
+        status=BallotStatus.OPEN,
+    )
+    return item
+
+
+def test_digests_reach_each_recipient_with_what_they_may_see(smtp, world, people, news):
+    public = _public("reader@example.org", "programme", "right-to-request")
+    manager = people["provider_manager"]
+    subscriptions.follow_as_user(
+        manager, subscriptions.parse("provider", str(world["health"].pk), "daily", signed_in=True)
+    )
+    _public("weekly@example.org", "programme", "right-to-request", Frequency.WEEKLY)
+
+    summary = digests.send(Frequency.DAILY, period=PERIOD)
+
+    assert (summary.sent, summary.failed) == (2, 0)
+    assert sorted(r for r, _ in smtp.messages) == ["pm@example.org", "reader@example.org"]
+    [to_public] = smtp.to("reader@example.org")
+    assert to_public["From"] == "digests@mutuals.test"
+    assert "20 November 2026" in to_public["Subject"]
+    text, html = text_of(to_public, "plain"), text_of(to_public, "html")
+    assert news.title in text and news.title in html
+    assert "A staff ballot opened at Brackenford Community Health CIC" in text
+    assert "merge" not in text and "merge" not in html  # ballots are for the provider's staff
+    assert "Visits on time" not in text  # alerts come from returns: not for the public
+    [to_manager] = smtp.to("pm@example.org")
+    manager_text = text_of(to_manager, "plain")
+    assert "Visits on time" in manager_text and "Should we merge with Fenmoor?" in manager_text
+
+    # One-click unsubscribe: the header, the link in both parts, and the POST it invites.
+    unsubscribe = " ".join(str(to_public["List-Unsubscribe"]).split()).strip("<>")
+    assert to_public["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert unsubscribe.startswith("https://mutuals.test/unsubscribe/")
+    assert unsubscribe in text and unsubscribe in html
+    path = unsubscribe.removeprefix("https://mutuals.test")
+    from django.test import Client
+
+    landing = Client().get(path)
+    assert landing.status_code == 200 and "reader@example.org" in landing.content.decode()
+    assert public.subscriptions.exists()  # opening the link changes nothing
+    response = Client(enforce_csrf_checks=True).post(path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert not public.subscriptions.exists()
+    tampered = path.replace("/unsubscribe/", "/unsubscribe/x")
+    assert Client().post(tampered).status_code == 400
+
+
+def test_rerunning_a_period_sends_nothing_new(smtp, world, news):
+    for n in range(3):
+        _public(f"r{n}@example.org", "programme", "right-to-request")
+    first = digests.send(Frequency.DAILY, period=PERIOD)
+    assert first.sent == 3 and len(smtp.messages) == 3
+    smtp.clear()
+    call_command("digest", "send", "--frequency", "daily", "--period", DAY.isoformat())
+    again = digests.send(Frequency.DAILY, period=PERIOD)
+    assert smtp.messages == [] and again.sent == 0 and again.already_done == 3
+    # Someone who subscribes after the period was sent does not get it late.
+    _public("late@example.org", "programme", "right-to-request")
+    assert digests.send(Frequency.DAILY, period=PERIOD).sent == 0 and smtp.messages == []
+
+
+def test_a_crash_half_way_resumes_without_duplicates(smtp, world, news):
+    addresses = [f"r{n}@example.org" for n in range(6)]
+    for address in addresses:
+        _public(address, "programme", "right-to-request")
+    real_send = digests.EmailMultiAlternatives.send
+    calls = []
+
+    def crash_on_the_fourth(message, *args, **kwargs):
+        calls.append(message.to[0])
+        if len(calls) == 4:
+            raise KeyboardInterrupt("the process was stopped")
+        return real_send(message, *args, **kwargs)
+
+    crash = mock.patch.object(digests.EmailMultiAlternatives, "send", crash_on_the_fourth)
+    with crash, pytest.raises(KeyboardInterrupt):
+        digests.send(Frequency.DAILY, period=PERIOD)
+    assert len(smtp.messages) == 3
+    statuses = sorted(Delivery.objects.values_list("status", flat=True))
+    assert statuses.count(DeliveryStatus.SENT) == 3
+    assert statuses.count(DeliveryStatus.PENDING) == 3  # the interrupted one released
+
+    resumed = digests.send(Frequency.DAILY, period=PERIOD)
+    assert resumed.sent == 3 and resumed.already_done == 3
+    received = sorted(r for r, _ in smtp.messages)
+    assert received == sorted(addresses)  # everyone exactly once
+
+
+def test_a_refused_recipient_is_retried_and_a_lost_claim_is_not_resent(smtp, world, news):
+    for n in range(2):
+        _public(f"r{n}@example.org", "programme", "right-to-request")
+    with mock.patch.object(
+        digests.EmailMultiAlternatives, "send", side_effect=ConnectionRefusedError("down")
+    ):
+        down = digests.send(Frequency.DAILY, period=PERIOD)
+    assert down.failed == 2 and "down" in down.errors[0]
+    # A run killed outright after the server took a message leaves it "sending".
+    lost = Delivery.objects.order_by("pk").first()
+    Delivery.objects.filter(pk=lost.pk).update(status=DeliveryStatus.SENDING)
+    retried = digests.send(Frequency.DAILY, period=PERIOD)
+    assert retried.sent == 1 and retried.uncertain == 1
+    assert len(smtp.messages) == 1
+    assert "not resent" in str(retried)
+
+
+def test_nothing_to_tell_sends_nothing(smtp, world):
+    _public("quiet@example.org", "programme", "right-to-request")
+    summary = digests.send(Frequency.DAILY, period=PERIOD)
+    assert summary.empty == 1 and smtp.messages == []
+
+
+def test_double_opt_in_by_email(client, smtp, world):
+    response = client.post(
+        reverse("subscribe"),
+        {
+            "follow": f"provider:{world['health'].pk}",
+            "frequency": "weekly",
+            "email": "Reader@Example.org",
+        },
+    )
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
+    assert not Subscriber.objects.exists()  # nothing kept until the link is used
+    [message] = smtp.to("reader@example.org")
+    link = re.search(r"https://mutuals\.test(/subscribe/confirm/\S+/)", text_of(message, "plain"))
+    assert client.get(link.group(1)).status_code == 200
+    assert not Subscriber.objects.exists()  # a mail scanner's visit confirms nothing
+    confirmed = client.post(link.group(1))
+    assert confirmed.status_code == 200 and "Subscription confirmed" in confirmed.content.decode()
+    subscriber = Subscriber.objects.get()
+    assert subscriber.email == "reader@example.org" and subscriber.is_confirmed
+    assert subscriber.subscriptions.get().frequency == Frequency.WEEKLY
+    assert client.post(link.group(1)[:-3] + "xx/").status_code == 400
+
+
+def test_the_public_cannot_follow_alerts(client, world):
+    response = client.post(
+        reverse("subscribe"),
+        {"follow": "alert_kind:concern", "frequency": "daily", "email": "a@example.org"},
+    )
+    assert response.status_code == 400
+
+
+def test_an_unreachable_mail_server_is_named_and_the_run_resumes(smtp, world, news, settings):
+    _public("r@example.org", "programme", "right-to-request")
+    real_port = settings.EMAIL_PORT
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        settings.EMAIL_PORT = spare.getsockname()[1]  # bound, not listening: refused
+        with pytest.raises(CommandError, match="Cannot reach the mail server 127.0.0.1"):
+            call_command("digest", "send", "--frequency", "daily", "--period", DAY.isoformat())
+    assert Delivery.objects.get().status == DeliveryStatus.PENDING
+    settings.EMAIL_PORT = real_port
+    assert digests.send(Frequency.DAILY, period=PERIOD).sent == 1
