@@ -43,6 +43,16 @@ def _list(name: str, raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _fraction(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number: use a fraction like 0.5") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{name}={raw!r} must be a fraction from 0 to 1 (0.5 is half)")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -149,6 +159,114 @@ SETTINGS: tuple[Setting, ...] = (
         200,
         "Largest returns submission the API accepts, in megabytes (100,000 rows take about "
         "13 MB as JSON, 4 MB as CSV); larger bodies get 413.",
+    ),
+    Setting(
+        "EMAIL_HOST",
+        _str,
+        "localhost",
+        "Mail server (SMTP) that digests, confirmations and invitations are sent through.",
+    ),
+    Setting("EMAIL_PORT", _int, 25, "Port of the mail server named by EMAIL_HOST."),
+    Setting(
+        "EMAIL_HOST_USER",
+        _str,
+        "",
+        "User name for the mail server; leave empty when it needs no sign-in.",
+    ),
+    Setting(
+        "EMAIL_HOST_PASSWORD",
+        _str,
+        "",
+        "Password for the mail server's EMAIL_HOST_USER; leave empty when it needs no sign-in.",
+    ),
+    Setting(
+        "EMAIL_USE_TLS",
+        _bool,
+        False,
+        "Upgrade the mail server connection with STARTTLS (usually on port 587).",
+    ),
+    Setting(
+        "DEFAULT_FROM_EMAIL",
+        _str,
+        None,
+        "Sender address of every email Mutuals sends (digests included). When unset, "
+        "EMAIL_FROM is used.",
+    ),
+    Setting(
+        "PUBLIC_BASE_URL",
+        _str,
+        "http://127.0.0.1:8000",
+        "Address of the site as readers reach it, without a trailing slash: links in emails "
+        "(digests, confirmations, unsubscribe) start with it.",
+    ),
+    Setting(
+        "COMMENT_RATE_LIMIT",
+        _int,
+        10,
+        "Comments one person may post in an hour, on the web and the API together; more "
+        "are refused until the hour has passed. 0 turns the limit off.",
+    ),
+    Setting(
+        "DIGEST_DAILY_HOUR",
+        _int,
+        7,
+        "Hour of the day (0-23, UK time) after which mutuals scheduler sends the daily "
+        "digest of the day before.",
+    ),
+    Setting(
+        "DIGEST_WEEKLY_DAY",
+        _str,
+        "monday",
+        "Day of the week (monday to sunday) on which mutuals scheduler sends the weekly "
+        "digest of the week before, after DIGEST_DAILY_HOUR.",
+    ),
+    Setting(
+        "SURVEY_MIN_GROUP_SIZE",
+        _int,
+        11,
+        "Fewest respondents a staff survey group needs before its results are shown "
+        "anywhere (pages, API, downloads); each survey keeps the value it was created with.",
+    ),
+    Setting(
+        "MUTUALS_CONTROL_SENIOR_MAJORITY",
+        _fraction,
+        0.5,
+        "Staff control: senior managers and directors holding more than this share of a "
+        "provider's votes or equity flags a management buy-out risk.",
+    ),
+    Setting(
+        "MUTUALS_CONTROL_STAFF_AT_LARGE_MIN",
+        _fraction,
+        0.5,
+        "Staff control: frontline staff and managers together holding less than this share "
+        "of the votes also flags a management buy-out risk.",
+    ),
+    Setting(
+        "MUTUALS_CONTROL_MIN_TURNOUT",
+        _fraction,
+        0.5,
+        "Staff control: a staff vote on spinning out with a lower turnout (votes cast over "
+        "the electorate) is flagged as low turnout.",
+    ),
+    Setting(
+        "MUTUALS_CONTROL_MIN_SHARE_FOR",
+        _fraction,
+        0.5,
+        "Staff control: a spin-out vote carries only with more than this share of the "
+        "decided votes in favour.",
+    ),
+    Setting(
+        "MUTUALS_CONTROL_MIN_TAKE_UP",
+        _fraction,
+        0.5,
+        "Staff control: fewer employed staff than this share being members is flagged as "
+        "low membership take-up.",
+    ),
+    Setting(
+        "MUTUALS_CONTROL_MIN_STAFF_ELECTED_SEATS",
+        _int,
+        1,
+        "Staff control: fewer board seats elected by staff than this is flagged.",
     ),
 )
 

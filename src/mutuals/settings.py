@@ -22,6 +22,14 @@ SAVINGS_ACTIVITY_METRIC: str = _env["SAVINGS_ACTIVITY_METRIC"]
 SAVINGS_COST_METRIC: str = _env["SAVINGS_COST_METRIC"]
 API_RATE_LIMIT: int = _env["API_RATE_LIMIT"]
 API_MAX_UPLOAD_MB: int = _env["API_MAX_UPLOAD_MB"]
+# Staff-control thresholds (mutuals.governance.control): this product's documented choices.
+MUTUALS_CONTROL_SENIOR_MAJORITY: float = _env["MUTUALS_CONTROL_SENIOR_MAJORITY"]
+MUTUALS_CONTROL_STAFF_AT_LARGE_MIN: float = _env["MUTUALS_CONTROL_STAFF_AT_LARGE_MIN"]
+MUTUALS_CONTROL_MIN_TURNOUT: float = _env["MUTUALS_CONTROL_MIN_TURNOUT"]
+MUTUALS_CONTROL_MIN_SHARE_FOR: float = _env["MUTUALS_CONTROL_MIN_SHARE_FOR"]
+MUTUALS_CONTROL_MIN_TAKE_UP: float = _env["MUTUALS_CONTROL_MIN_TAKE_UP"]
+MUTUALS_CONTROL_MIN_STAFF_ELECTED_SEATS: int = _env["MUTUALS_CONTROL_MIN_STAFF_ELECTED_SEATS"]
+SURVEY_MIN_GROUP_SIZE: int = _env["SURVEY_MIN_GROUP_SIZE"]
 SECURE_SSL_REDIRECT: bool = (
     not DEBUG if _env["SECURE_SSL_REDIRECT"] is None else _env["SECURE_SSL_REDIRECT"]
 )
@@ -151,8 +159,23 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL: str = _env["EMAIL_FROM"]
+# Mail goes through the SMTP server in EMAIL_HOST; the demo (DEBUG) prints it instead.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST: str = _env["EMAIL_HOST"]
+EMAIL_PORT: int = _env["EMAIL_PORT"]
+EMAIL_HOST_USER: str = _env["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD: str = _env["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS: bool = _env["EMAIL_USE_TLS"]
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL: str = _env["DEFAULT_FROM_EMAIL"] or _env["EMAIL_FROM"]
+PUBLIC_BASE_URL: str = _env["PUBLIC_BASE_URL"].rstrip("/")
+COMMENT_RATE_LIMIT: int = _env["COMMENT_RATE_LIMIT"]
+DIGEST_DAILY_HOUR: int = _env["DIGEST_DAILY_HOUR"]
+DIGEST_WEEKLY_DAY: str = _env["DIGEST_WEEKLY_DAY"]
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 INVITATION_MAX_AGE_DAYS = 7
 

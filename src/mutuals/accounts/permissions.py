@@ -45,6 +45,8 @@ KINDS = (
     "survey",
     "result",
     "evaluation",
+    "publication",
+    "comment",
 )
 
 C, PM, PS, A = (
@@ -84,6 +86,10 @@ MATRIX: dict[tuple[str, str, str], Scope] = {
     (A, "register", "view"): "all",
     (PM, "ballot", "view"): "own_organisation",
     (PM, "ballot", "create"): "own_organisation",
+    # Freezing, opening, closing and publishing a ballot; managers are staff too, and vote
+    # when the frozen electorate includes them (the electorate, not the role, decides).
+    (PM, "ballot", "change"): "own_organisation",
+    (PM, "ballot", "vote"): "own_organisation",
     (PS, "ballot", "view"): "own_organisation",
     (PS, "ballot", "vote"): "own_organisation",
     (A, "ballot", "view"): "all",
@@ -97,6 +103,16 @@ MATRIX: dict[tuple[str, str, str], Scope] = {
     (A, "result", "view"): "all",
     # Impact evaluation runs span the portfolio: auditors and commissioners run and read them.
     **{(role, "evaluation", action): "all" for role in (A, C) for action in ("view", "create")},
+    # Published material (the publishing app registers what "published" means): everyone
+    # reads what is published; auditors also read drafts. Auditors publish anything,
+    # commissioners the scorecards of providers they commission (and, as evaluation
+    # runners, evaluations). Comments are moderated by the same people.
+    **{(role, "publication", "view"): "published" for role in (C, PM, PS, PUBLIC)},
+    (A, "publication", "view"): "all",
+    (A, "publication", "create"): "all",
+    (C, "publication", "create"): "commissioned",
+    (A, "comment", "change"): "all",
+    (C, "comment", "change"): "commissioned",
 }
 
 
@@ -110,6 +126,8 @@ PUBLISHED: dict[str, Callable[[], Q]] = {
     "organisation": Q,
     "contract": Q,
     "objective": Q,
+    # Staff survey results the provider chose to publish (only closed surveys have any).
+    "result": lambda: Q(results_published=True),
 }
 NOTHING = Q(pk__in=[])
 
@@ -141,6 +159,9 @@ PATHS: dict[str, ModelPaths] = {
     "observation": ModelPaths(_model("returns.Observation"), "organisation"),
     "submission": ModelPaths(_model("returns.Submission"), "observations__organisation"),
     "audit_event": ModelPaths(_model("accounts.AuditEvent"), "organisation"),
+    "ballot": ModelPaths(_model("governance.Ballot"), "organisation"),
+    "survey": ModelPaths(_model("engagement.Survey"), "organisation"),
+    "result": ModelPaths(_model("engagement.Survey"), "organisation"),
 }
 
 

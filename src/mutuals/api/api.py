@@ -12,7 +12,18 @@ from mutuals.api import errors
 from mutuals.api.listing import refuse_unknown_parameters
 from mutuals.api.openapi import Document
 from mutuals.api.ratelimit import PerTokenRate
-from mutuals.api.routers import alerts, contracts, evaluations, register, reports, returns
+from mutuals.api.routers import (
+    alerts,
+    contracts,
+    engagement,
+    evaluations,
+    governance,
+    register,
+    reports,
+    returns,
+)
+from mutuals.api.routers import ballots as ballots_router
+from mutuals.api.routers import publishing as publishing_router
 
 DESCRIPTION = """\
 Organisations, programmes, metrics, contracts with their objectives, returns,
@@ -72,8 +83,12 @@ api = MutualsAPI(
 errors.install(api)
 api.add_decorator(refuse_unknown_parameters)
 api.add_router("/", register.router)
+api.add_router("/", governance.router)
 api.add_router("/", contracts.router)
 api.add_router("/", returns.router)
 api.add_router("/", evaluations.router)
 api.add_router("/", alerts.router)
 api.add_router("/", reports.router)
+api.add_router("/", publishing_router.router)
+api.add_router("/", engagement.router)
+api.add_router("/", ballots_router.router)

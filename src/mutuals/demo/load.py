@@ -18,6 +18,8 @@ from django.db import transaction
 
 from mutuals.contracts.models import Baseline, Contract, Objective
 from mutuals.demo.world import World
+from mutuals.engagement.demo import load_demo_surveys
+from mutuals.governance.demo import load_registers, wipe_registers
 from mutuals.registry.models import Organisation, Programme, ProgrammeMembership, Service
 from mutuals.returns.loading import load_observations
 from mutuals.returns.models import Metric, Observation, Submission
@@ -72,6 +74,8 @@ def load_world(world: World, *, replace: bool = False) -> LoadSummary:
             source=Submission.Source.DEMO,
             filename=f"demo world, {world.scale} scale, seed {world.seed}",
         )
+        load_demo_surveys(world.seed)  # staff surveys, after the returns they relate to
+        load_registers(world.seed)  # member registers, boards, constitutions, spin-out votes
     return LoadSummary(len(organisations), memberships, contracts, objectives, result.inserted)
 
 
@@ -83,6 +87,10 @@ def wipe() -> None:
     Baseline.objects.all().delete()
     Contract.objects.all().delete()
     ProgrammeMembership.objects.all().delete()
+    from mutuals.governance.ballots.demo import wipe_ballots
+
+    wipe_ballots()  # a ballot's log, votes and electorate protect it and its register
+    wipe_registers()
     Organisation.objects.update(parent=None)
     Organisation.objects.all().delete()
 

@@ -25,7 +25,12 @@ from govuk_frontend_django.components.pagination import GovUKPagination
 from govuk_frontend_django.components.service_navigation import GovUKServiceNavigation
 
 PER_PAGE = 50
-NAVIGATION = [("Home", "home"), ("Organisations", "organisations"), ("Contracts", "contracts")]
+NAVIGATION = [
+    ("Home", "home"),
+    ("Organisations", "organisations"),
+    ("Contracts", "contracts"),
+    ("Published", "publications"),
+]
 
 
 @functools.cache

@@ -1,17 +1,78 @@
 from django.urls import path
 
+from mutuals.web.views import ballots as ballot_views
 from mutuals.web.views import (
     contract_edit,
     contracts,
+    debate,
+    engagement,
     evaluation,
     home,
     open_data,
     organisations,
+    publish_manage,
+    publishing,
+    register,
     returns_upload,
     workbench,
 )
+from mutuals.web.views import subscriptions as subscription_views
 
 urlpatterns = [
+    path("organisations/<int:pk>/ballots/", ballot_views.ballot_list, name="ballots"),
+    path("organisations/<int:pk>/ballots/new/", ballot_views.ballot_new, name="ballot-new"),
+    path("ballots/<int:pk>/", ballot_views.ballot_detail, name="ballot"),
+    path("ballots/<int:pk>/manage/", ballot_views.ballot_manage, name="ballot-manage"),
+    path("ballots/<int:pk>/vote/", ballot_views.ballot_vote, name="ballot-vote"),
+    path("ballots/<int:pk>/result/", ballot_views.ballot_result, name="ballot-result"),
+    path("ballots/<int:pk>/receipt/", ballot_views.receipt_lookup, name="ballot-receipt"),
+    path("published/", publishing.published_list, name="publications"),
+    path("published/new/", publish_manage.prepare, name="publication-new"),
+    path("published/<int:pk>/", publishing.item_detail, name="publication"),
+    path("published/<int:pk>/publish/", publish_manage.publish, name="publication-publish"),
+    path(
+        "published/<int:pk>/versions/<int:version>/",
+        publishing.version_detail,
+        name="publication-version",
+    ),
+    path(
+        "published/<int:pk>/versions/<int:version>/report.<str:format_>",
+        publishing.version_document,
+        name="publication-document",
+    ),
+    path("published/<int:pk>/comments/", debate.post_comment, name="publication-comment"),
+    path(
+        "published/<int:pk>/comments/open/",
+        debate.set_comments_open,
+        name="publication-comments-open",
+    ),
+    path(
+        "published/<int:pk>/comments/<int:comment_pk>/report/",
+        debate.report_comment,
+        name="comment-report",
+    ),
+    path(
+        "published/<int:pk>/comments/<int:comment_pk>/hide/",
+        debate.hide_comment,
+        name="comment-hide",
+    ),
+    path(
+        "published/<int:pk>/comments/<int:comment_pk>/restore/",
+        debate.restore_comment,
+        name="comment-restore",
+    ),
+    path("subscribe/", subscription_views.subscribe, name="subscribe"),
+    path(
+        "subscribe/confirm/<str:token>/",
+        subscription_views.confirm,
+        name="subscription-confirm",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/stop/",
+        subscription_views.stop,
+        name="subscription-stop",
+    ),
+    path("unsubscribe/<str:token>/", subscription_views.unsubscribe, name="unsubscribe"),
     path("", home.home, name="home"),
     path("organisations/", organisations.organisation_list, name="organisations"),
     path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation"),
@@ -19,6 +80,27 @@ urlpatterns = [
         "organisations/<int:pk>/returns/upload/",
         returns_upload.upload_returns,
         name="returns-upload",
+    ),
+    path("organisations/<int:pk>/register/", register.register_page, name="register"),
+    path(
+        "organisations/<int:pk>/register/upload/",
+        register.register_upload,
+        name="register-upload",
+    ),
+    path(
+        "organisations/<int:pk>/register/constitution/",
+        register.constitution_new,
+        name="register-constitution",
+    ),
+    path(
+        "organisations/<int:pk>/register/staff-vote/",
+        register.staff_vote_new,
+        name="register-staff-vote",
+    ),
+    path(
+        "organisations/<int:pk>/register/<slug:table>.csv",
+        register.register_download,
+        name="register-download",
     ),
     path("contracts/", contracts.contract_list, name="contracts"),
     path("contracts/<int:pk>/", contracts.contract_detail, name="contract"),
@@ -36,6 +118,14 @@ urlpatterns = [
     path("open-data/contracts.ocds.json", open_data.ocds_package, name="open-data-ocds"),
     path("open-data/<slug:table>.<str:format_>", open_data.download, name="open-data-table"),
     path("portfolio/", workbench.portfolio, name="portfolio"),
+    path("survey/<str:token>/", engagement.answer, name="survey-answer"),
+    path("surveys/<int:pk>/", engagement.results_page, name="survey-results"),
+    path(
+        "surveys/results.<str:format_>",
+        engagement.results_download,
+        name="survey-results-download",
+    ),
+    path("engagement/", engagement.link_page, name="engagement-link"),
     path(
         "portfolio/report.pdf",
         workbench.portfolio_report,

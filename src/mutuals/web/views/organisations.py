@@ -39,6 +39,8 @@ from mutuals.returns.models import Observation
 from mutuals.returns.queries import latest_returns
 from mutuals.web.components import paginate, pagination
 from mutuals.web.forms import OrganisationFilterForm
+from mutuals.web.views import engagement
+from mutuals.web.views.register import staff_control_section
 
 
 def organisation_list(request):
@@ -80,7 +82,11 @@ def organisation_detail(request, pk: int):
             "may_see_returns": may_see_returns,
             "monitoring": monitoring(organisation) if monitored else None,
             "may_upload_returns": allowed_in(viewer, "create", "submission", organisation.pk),
+            "may_see_ballots": organisation.kind == OrganisationKind.PROVIDER
+            and allowed_in(viewer, "view", "ballot", organisation.pk),
             "latest_returns": latest_returns(organisation, viewer=viewer),
+            "engagement": engagement.organisation_section(viewer, organisation),
+            "staff_control": staff_control_section(organisation, viewer),
             "breadcrumbs": [("Home", reverse("home")), ("Organisations", reverse("organisations"))],
         },
     )

@@ -27,6 +27,7 @@ from mutuals.reports import findings as portfolio_text
 from mutuals.reports import provider as provider_text
 from mutuals.reports import tables
 from mutuals.reports.content import gather_portfolio, gather_provider
+from mutuals.reports.control import dashboard_context as control_dashboard
 from mutuals.reports.sentences import risk_sentence, savings_sentence
 
 
@@ -111,6 +112,7 @@ def portfolio(request):
                 for a in figures.risk.high
             ),
             "may_download": may(viewer, "view", "observation"),
+            "staff_control": control_dashboard(figures.as_of),
             "breadcrumbs": [("Home", reverse("home"))],
         },
     )

@@ -45,6 +45,18 @@ class Command(BaseCommand):
         users = ensure_demo_users()
         for role, where in assign_demo_roles().items():
             self.stdout.write(f"  {role}@demo.invalid: {where}")
+        from mutuals.governance.ballots.demo import hold_demo_ballots
+
+        for line in hold_demo_ballots(seed):
+            self.stdout.write(line)
+        from mutuals.publishing.demo import publish_demo_material
+
+        if published := publish_demo_material():
+            self.stdout.write(f"Published {len(published)} items, with comments, at /published/.")
+        from mutuals.engagement.demo import open_demo_survey
+
+        for line in open_demo_survey():
+            self.stdout.write(line)
         self.stdout.write(f"Ready in {time.monotonic() - started:.0f} s.")
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}): {', '.join(users)}")
         if no_serve:
