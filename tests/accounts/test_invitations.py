@@ -12,6 +12,7 @@ from django.core import mail
 from django.urls import reverse
 
 from mutuals.accounts.models import AuditEvent, Invitation, Role
+from web.test_page_conventions import check_conventions
 
 NEW_PASSWORD = "a-long-new-password-2011"
 
@@ -24,8 +25,11 @@ def _invite(client, world, email="new@example.org", role="provider_staff"):
     return re.search(r"https?://[^/]+(/invitation/[^/\s]+/)", mail.outbox[-1].body).group(1)
 
 
-def _accept(client, link):
-    return client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+def _accept(client, link, name="Ada Lovelace"):
+    return client.post(
+        link,
+        {"display_name": name, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
 
 
 def test_a_provider_manager_invites_staff_who_set_a_password(sign_in, client, world):
@@ -35,9 +39,23 @@ def test_a_provider_manager_invites_staff_who_set_a_password(sign_in, client, wo
     assert _accept(client, link)["Location"] == reverse("sign-in")
     user = get_user_model().objects.get(username="new@example.org")
     assert user.check_password(NEW_PASSWORD)
+    assert user.get_full_name() == "Ada Lovelace"  # the name shown, never the address
     assert Role.objects.get(user=user).organisation == world["health"]
     assert Invitation.objects.get().accepted_at is not None
     assert AuditEvent.objects.filter(action="invitation.accept").exists()
+
+
+def test_accepting_asks_for_a_name_that_is_not_an_email_address(sign_in, client, world):
+    link = _invite(sign_in("provider_manager"), world)
+    client.logout()
+    page = client.get(link).content.decode()
+    assert 'name="display_name"' in page
+    for name, error in (("", "Enter your name"), ("new@example.org", "not an email address")):
+        response = _accept(client, link, name=name)
+        assert response.status_code == 200 and error in response.content.decode()
+        check_conventions(response.content.decode())
+    assert Invitation.objects.get().accepted_at is None  # nothing saved until it is right
+    assert not get_user_model().objects.filter(username="new@example.org").exists()
 
 
 def test_a_link_works_once(sign_in, client, world):

@@ -8,8 +8,10 @@ import json
 import pytest
 from django.urls import reverse
 
+from accounts.conftest import make_user
 from api.conftest import Api
 from mutuals.accounts.models import ApiToken, AuditEvent
+from mutuals.accounts.names import FALLBACK
 from mutuals.accounts.permissions import viewer_for_user
 from mutuals.publishing import comments, services
 from mutuals.publishing.models import Comment, CommentStatus, ItemKind
@@ -29,8 +31,11 @@ def item(world, people, finished_run):
     return prepared
 
 
-def _post(client, item, body):
-    return client.post(reverse("publication-comment", args=[item.pk]), {"body": body})
+def _post(client, item, body, name="Pat Reader"):
+    # The name is asked for only until the person has one; otherwise it is ignored.
+    return client.post(
+        reverse("publication-comment", args=[item.pk]), {"body": body, "display_name": name}
+    )
 
 
 def test_a_comment_with_markup_is_shown_as_text(client, item, sign_in):
@@ -147,3 +152,33 @@ def test_api_comment_body_must_be_json_text(client, item, people):
     _, token = ApiToken.objects.issue(people["provider_staff"], ["comment"])
     bad = Api(client, token).post(f"/publications/{item.pk}/comments", json.dumps({"body": 5}))
     assert bad.status_code == 422
+
+
+def test_a_commenter_invited_by_email_is_never_shown_by_address(client, item, world):
+    # Invited accounts have the address as username and, until they choose one, no name.
+    invited = make_user("invited.person@example.org", "provider_staff", world["health"])
+    _, token = ApiToken.objects.issue(invited, ["comment"])
+    posted = Api(client, token).post(f"/publications/{item.pk}/comments", {"body": "via API"})
+    assert posted.status_code == 201 and posted.json()["author"] == FALLBACK
+    listed = Api(client).get(f"/publications/{item.pk}/comments").content.decode()
+    page = client.get(item.get_absolute_url()).content.decode()
+    for public in (listed, page):
+        assert "invited.person" not in public and "example.org" not in public
+    assert FALLBACK in page  # and no publisher's address in the version history either
+
+    # On the web the name is asked for before the first comment, and never an address.
+    client.force_login(invited)
+    form = client.get(item.get_absolute_url()).content.decode()
+    assert 'name="display_name"' in form
+    refused = _post(client, item, "on the web", name="invited.person@example.org")
+    assert refused.status_code == 400 and "not an email address" in refused.content.decode()
+    assert _post(client, item, "on the web", name="Sam Invited").status_code == 302
+    invited.refresh_from_db()
+    assert invited.get_full_name() == "Sam Invited"
+    client.logout()
+    page = client.get(item.get_absolute_url()).content.decode()
+    listed = Api(client).get(f"/publications/{item.pk}/comments").json()["results"]
+    assert page.count("Sam Invited") == 2 and "example.org" not in page
+    assert [c["author"] for c in listed] == ["Sam Invited", "Sam Invited"]
+    client.force_login(invited)
+    assert 'name="display_name"' not in client.get(item.get_absolute_url()).content.decode()

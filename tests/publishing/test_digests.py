@@ -3,6 +3,8 @@ and a period never sent twice — not when run twice, not after a crash half-way
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import datetime as dt
 import re
 import socket
@@ -15,13 +17,16 @@ from django.utils import timezone
 
 from mutuals.accounts.permissions import viewer_for_user
 from mutuals.evaluation.models import Alert, AlertKind
+from mutuals.governance.ballots import lifecycle
 from mutuals.governance.models import Ballot, BallotStatus
-from mutuals.publishing import digests, periods, services, subscriptions
+from mutuals.publishing import digests, jobs, periods, services, subscriptions
 from mutuals.publishing.models import (
     Delivery,
     DeliveryStatus,
+    DigestPeriod,
     Frequency,
     ItemKind,
+    PendingSubscription,
     Publication,
     Subscriber,
 )
@@ -37,7 +42,20 @@ DURING = timezone.make_aware(dt.datetime(2026, 11, 20, 10, 30))
 
 def _public(email: str, follow: str, value: str, frequency=Frequency.DAILY):
     request = subscriptions.parse(follow, value, frequency, signed_in=False)
-    return subscriptions.confirm(subscriptions.confirmation_token(email, request)).subscriber
+    return subscriptions.confirm(subscriptions.pending_request(email, request)).subscriber
+
+
+def _opened_ballot(organisation, question: str, planned: dt.datetime, opened: dt.datetime):
+    """A ballot due to open at ``planned``, opened (and so logged) at ``opened``."""
+    ballot = Ballot.objects.create(
+        organisation=organisation,
+        question=question,
+        electorate_date=planned.date(),
+        opens_at=planned,
+        closes_at=planned + dt.timedelta(days=7),
+        status=BallotStatus.FROZEN,
+    )
+    return lifecycle.open_ballot(ballot.pk, now=opened)
 
 
 @pytest.fixture
@@ -57,14 +75,7 @@ def news(world, people, finished_run):
         value=50,
     )
     Alert.objects.filter(pk=alert.pk).update(detected_at=DURING)
-    Ballot.objects.create(
-        organisation=world["health"],
-        question="Should we merge with Fenmoor?",
-        electorate_date=DAY,
-        opens_at=DURING,
-        closes_at=DURING + dt.timedelta(days=7),
-        status=BallotStatus.OPEN,
-    )
+    _opened_ballot(world["health"], "Should we merge with Fenmoor?", DURING, DURING)
     return item
 
 
@@ -216,3 +227,113 @@ def test_an_unreachable_mail_server_is_named_and_the_run_resumes(smtp, world, ne
     assert Delivery.objects.get().status == DeliveryStatus.PENDING
     settings.EMAIL_PORT = real_port
     assert digests.send(Frequency.DAILY, period=PERIOD).sent == 1
+
+
+def test_a_permanently_refused_address_is_given_up_and_the_period_completes(smtp, world, news):
+    _public("bounces@example.org", "programme", "right-to-request")
+    _public("fine@example.org", "programme", "right-to-request")
+    real_send = digests.EmailMultiAlternatives.send
+
+    def refuse_one(message, *args, **kwargs):
+        if message.to == ["bounces@example.org"]:
+            raise ConnectionRefusedError("550 no such mailbox")
+        return real_send(message, *args, **kwargs)
+
+    after = timezone.make_aware(dt.datetime(2026, 11, 21, 12, 0))
+    runs = []
+    with mock.patch.object(digests.EmailMultiAlternatives, "send", refuse_one):
+        while jobs.daily_due(after) and len(runs) < digests.MAX_ATTEMPTS + 3:
+            runs.append(digests.send(Frequency.DAILY, now=after))
+    assert len(runs) == digests.MAX_ATTEMPTS  # then the scheduler stops retrying
+    assert [r.failed for r in runs] == [1] * (digests.MAX_ATTEMPTS - 1) + [0]
+    assert runs[-1].given_up == 1 and "given up after" in str(runs[-1])
+    refused = Delivery.objects.get(subscriber__email="bounces@example.org")
+    assert refused.status == DeliveryStatus.GIVEN_UP and refused.attempts == digests.MAX_ATTEMPTS
+    assert "no such mailbox" in refused.error
+    assert DigestPeriod.objects.get(frequency=Frequency.DAILY).completed_at is not None
+    assert smtp.to("fine@example.org") and not smtp.to("bounces@example.org")
+
+
+def test_recipients_are_planned_once_when_the_period_starts(smtp, world, news):
+    _public("first@example.org", "programme", "right-to-request")
+    with mock.patch.object(
+        digests.EmailMultiAlternatives, "send", side_effect=ConnectionRefusedError("down")
+    ):
+        digests.send(Frequency.DAILY, period=PERIOD)  # the period stays open: one failed
+    _public("later@example.org", "programme", "right-to-request")
+    retried = digests.send(Frequency.DAILY, period=PERIOD)
+    assert retried.sent == 1 and [r for r, _ in smtp.messages] == ["first@example.org"]
+    assert Delivery.objects.count() == 1
+
+
+def test_a_ballot_opened_a_day_late_is_in_the_digest_of_the_day_it_opened(smtp, world, people):
+    subscriptions.follow_as_user(
+        people["provider_manager"],
+        subscriptions.parse("provider", str(world["health"].pk), "daily", signed_in=True),
+    )
+    planned_day_before = DURING - dt.timedelta(days=1)
+    _opened_ballot(world["health"], "Shall we open late?", planned_day_before, DURING)
+    earlier = digests.send(
+        Frequency.DAILY, period=periods.containing(Frequency.DAILY, DAY - dt.timedelta(days=1))
+    )
+    assert earlier.sent == 0 and earlier.empty == 1
+    summary = digests.send(Frequency.DAILY, period=PERIOD)
+    assert summary.sent == 1
+    [message] = smtp.to("pm@example.org")
+    assert "Shall we open late?" in text_of(message, "plain")
+
+
+def test_the_confirmation_link_names_no_part_of_the_address(client, smtp, world):
+    email = "very.private.reader@example.org"
+    client.post(
+        reverse("subscribe"),
+        {"follow": f"provider:{world['health'].pk}", "frequency": "daily", "email": email},
+    )
+    [message] = smtp.to(email)
+    path = re.search(r"https://mutuals\.test(/subscribe/confirm/\S+/)", text_of(message, "plain"))
+    path = path.group(1)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    encodings = [email, "very.private", "example.org"]
+    for part in (email, "very.private", "example.org"):
+        raw = part.encode()
+        encodings += [
+            base64.b64encode(raw).decode().rstrip("="),
+            base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        ]
+    # base64 of a substring depends on its offset: try every alignment too.
+    for shift in range(3):
+        chunk = base64.urlsafe_b64encode(b"x" * shift + email.encode()).decode()
+        encodings.append(chunk[4 if shift else 0 : -4])
+    decoded = b""
+    for piece in re.split(r"[.:]", token):
+        with contextlib.suppress(ValueError):
+            decoded += base64.urlsafe_b64decode(piece + "=" * (-len(piece) % 4))
+    assert not [e for e in encodings if e and e.lower() in path.lower()]
+    assert b"private" not in decoded and b"example" not in decoded
+    pending = PendingSubscription.objects.get()
+    assert token not in pending.token_digest  # only the digest is kept
+    assert client.post(path).status_code == 200
+    assert Subscriber.objects.get().email == email
+    assert not PendingSubscription.objects.exists()
+    assert client.post(path).status_code == 400  # a link works once
+
+
+def test_confirmation_emails_are_rate_limited(client, smtp, world):
+    def subscribe(email, address="203.0.113.9"):
+        return client.post(
+            reverse("subscribe"),
+            {"follow": f"provider:{world['health'].pk}", "frequency": "daily", "email": email},
+            REMOTE_ADDR=address,
+        )
+
+    pages = {subscribe("same@example.org").content for _ in range(4)}
+    assert len(smtp.to("same@example.org")) == 1  # one link per address per hour
+    per_client = subscriptions.CONFIRMATIONS_PER_CLIENT
+    for n in range(per_client + 5):
+        pages.add(subscribe(f"many{n}@example.org").content)
+    # "same@" used the first of the client's allowance.
+    assert len(smtp.messages) == per_client
+    assert all(b"Check your email" in page for page in pages)  # the limit is not revealed
+    assert len(smtp.to("other@example.org")) == 0
+    subscribe("other@example.org", address="198.51.100.7")
+    assert len(smtp.to("other@example.org")) == 1  # another client is not held back

@@ -110,3 +110,34 @@ def test_publish_command(world, people, finished_run, capsys):
 
     call_command("publish", "evaluation", "--as", people["auditor"].username)
     assert "version 1" in capsys.readouterr().out
+
+
+def test_retitling_a_published_items_draft_changes_nothing_public(
+    client, world, people, finished_run
+):
+    auditor = people["auditor"]
+    viewer = viewer_for_user(auditor)
+    evaluation, _ = _publish(auditor, ItemKind.EVALUATION, programme=world["programme"])
+    scorecard, _ = _publish(auditor, ItemKind.SCORECARD, organisation=world["health"])
+    published_title = evaluation.title
+    services.prepare(
+        viewer,
+        auditor,
+        ItemKind.EVALUATION,
+        programme=world["programme"],
+        title="Unreleased draft headline",
+        summary="Unreleased draft introduction",
+    )
+    pages = [
+        client.get(reverse("publications")).content.decode(),
+        client.get(evaluation.get_absolute_url()).content.decode(),
+        client.get(scorecard.get_absolute_url()).content.decode(),  # its related links
+        client.get("/api/v1/publications").content.decode(),
+    ]
+    for page in pages:
+        assert "Unreleased draft" not in page
+    assert all(published_title in page for page in pages)
+    assert f"<title>{published_title}" in pages[1]
+    # Publishing the draft is what changes them, as a new version.
+    services.publish(viewer, auditor, evaluation)
+    assert "Unreleased draft headline" in client.get(reverse("publications")).content.decode()

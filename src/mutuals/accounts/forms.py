@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from mutuals.accounts.models import RoleName
+from mutuals.accounts.names import MAX_LENGTH, DisplayNameRejected, clean_display_name
 
 
 class SignInForm(AuthenticationForm):
@@ -51,6 +52,37 @@ class ChoosePasswordForm(SetPasswordForm):
         self.fields["new_password2"].label = "Confirm the new password"
         self.fields["new_password2"].help_text = ""
         self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
+
+
+class AcceptInvitationForm(ChoosePasswordForm):
+    """Choose a password, and the name to be shown under (never the email address)."""
+
+    display_name = forms.CharField(
+        label="Your name",
+        help_text="Shown with your comments and what you publish. Your email address is not.",
+        max_length=MAX_LENGTH,
+        error_messages={
+            "required": "Enter your name",
+            "max_length": f"Your name must be {MAX_LENGTH} characters or fewer",
+        },
+    )
+    field_order = ["display_name", "new_password1", "new_password2"]
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        if user.first_name and "initial" not in kwargs:
+            self.fields["display_name"].initial = user.get_full_name()
+
+    def clean_display_name(self):
+        try:
+            return clean_display_name(self.cleaned_data["display_name"])
+        except DisplayNameRejected as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def save(self, commit=True):
+        self.user.first_name = self.cleaned_data["display_name"]
+        self.user.last_name = ""
+        return super().save(commit=commit)
 
 
 class InvitationForm(forms.Form):

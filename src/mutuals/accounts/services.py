@@ -94,7 +94,8 @@ def new_user_for(invitation: Invitation):
 
 @transaction.atomic
 def accept(token: str, password_form) -> object:
-    """Save the password, grant the role, and spend the invitation, as one change."""
+    """Save the password (and, from the accept form, the name to be shown under), grant
+    the role, and spend the invitation, as one change."""
     invitation = open_invitation(token)
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if locked.accepted_at is not None:

@@ -11,7 +11,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 
 from mutuals.accounts import services
-from mutuals.accounts.forms import ChoosePasswordForm, InvitationForm, ResetForm, SignInForm
+from mutuals.accounts.forms import (
+    AcceptInvitationForm,
+    ChoosePasswordForm,
+    InvitationForm,
+    ResetForm,
+    SignInForm,
+)
 from mutuals.accounts.models import Role, TokenScope
 from mutuals.accounts.permissions import viewer_for
 from mutuals.api.tokens import create_token, revoke_token
@@ -150,7 +156,7 @@ def accept_invitation(request, token: str):
         invitation = services.open_invitation(token)
     except services.InvitationInvalid as error:
         return render(request, T + "invitation_invalid.html", {"reason": str(error)}, status=400)
-    form = ChoosePasswordForm(
+    form = AcceptInvitationForm(
         services.new_user_for(invitation), request.POST if request.method == "POST" else None
     )
     if request.method == "POST" and form.is_valid():

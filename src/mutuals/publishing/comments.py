@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from mutuals.accounts.names import DisplayNameRejected, has_display_name, set_display_name
 from mutuals.accounts.permissions import Viewer, allowed_in, may
 from mutuals.publishing.errors import (
     CommentRateLimited,
@@ -80,12 +81,25 @@ def check_rate(user) -> None:
         )
 
 
-def post(user, item: Item, body: str) -> Comment:
-    """A new comment by ``user`` (signed in) on a published item whose comments are open."""
+def asks_name(user) -> bool:
+    """Whether to ask a signed-in person for the name their comments are shown under."""
+    return user is not None and user.is_authenticated and not has_display_name(user)
+
+
+def post(user, item: Item, body: str, *, display_name: str = "") -> Comment:
+    """A new comment by ``user`` (signed in) on a published item whose comments are open.
+    ``display_name``, if given, becomes the name the person is shown under, saved with
+    the comment (both or neither). Without a chosen name the comment is shown as by
+    "A registered user" — never under the email address or username."""
     if user is None or not user.is_authenticated or not user.is_active:
         raise NotAllowed("Sign in to comment.")
     text = clean_body(body)
     with transaction.atomic():
+        if display_name:
+            try:
+                set_display_name(user, display_name)
+            except DisplayNameRejected as error:
+                raise CommentRejected(str(error)) from None
         locked = Item.objects.select_for_update().get(pk=item.pk)
         if not locked.is_published:
             raise NotAllowed("Comments open once the item is published.")

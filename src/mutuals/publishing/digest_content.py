@@ -5,8 +5,9 @@
   alerts are read from returns; a member of the public never gets alerts.
 - **Published material** newly published (first versions and new versions) about what
   they follow; the portfolio report goes to everyone who follows a programme.
-- **Ballots opened**: ballots at followed providers whose opening time falls in the
-  period and that did open (status open, closed or result published). Ballots are for a
+- **Ballots opened**: ballots at followed providers that actually opened in the period,
+  by the ``open`` entry of the ballot's log (a ballot opened late, or early, is told in
+  the period it opened, not the one its planned opening time falls in). Ballots are for a
   provider's own staff: those who may see the ballot get its question and closing time;
   everyone else only that a staff ballot opened at that provider.
 """
@@ -21,7 +22,7 @@ from django.urls import reverse
 from mutuals.accounts.permissions import ANONYMOUS, Viewer, allowed_in, viewer_for_user
 from mutuals.evaluation.models import Alert
 from mutuals.evaluation.monitoring import RULE_TEXT
-from mutuals.governance.models import Ballot, BallotStatus
+from mutuals.governance.models import Ballot, BallotEvent, BallotStatus
 from mutuals.publishing.models import ItemKind, Publication, Subscriber, Target
 from mutuals.publishing.periods import Period
 from mutuals.registry.models import ProgrammeMembership
@@ -169,12 +170,12 @@ def _publications(follows: Follows, period: Period, memo: Memo) -> Section:
 
 def _ballots(viewer: Viewer, follows: Follows, period: Period, memo: Memo) -> Section:
     def read() -> list[Ballot]:
+        opened = BallotEvent.objects.filter(
+            kind="open", at__gte=period.starts_at, at__lt=period.ends_at
+        ).values("ballot_id")
         return list(
             Ballot.objects.filter(
-                organisation_id__in=follows.provider_ids,
-                status__in=OPENED,
-                opens_at__gte=period.starts_at,
-                opens_at__lt=period.ends_at,
+                organisation_id__in=follows.provider_ids, status__in=OPENED, pk__in=opened
             )
             .select_related("organisation")
             .order_by("opens_at", "pk")

@@ -1,14 +1,18 @@
 """Sending a period's digests once, and only once, however often the command runs.
 
 ``send(frequency)`` finds (or makes) the :class:`DigestPeriod` row of the last complete
-day or week and one :class:`Delivery` row per confirmed subscriber who follows something
-at that frequency. Each delivery is then claimed, sent and marked in transactions of its
+day or week. The recipients are planned once, in the transaction that makes the row: one
+:class:`Delivery` per confirmed subscriber then following something at that frequency
+(someone who confirms later starts with the next period). Each delivery is then claimed, sent and marked in transactions of its
 own, so a second run, or a run after a crash, only sends what is still ``pending`` (or
 ``failed``: the mail server refused it, so nothing was delivered).
 
 **At most once.** A delivery is marked ``sending`` before its message goes to the mail
 server and ``sent`` right after. An error raised while sending (the server refused, the
-connection dropped, the run was interrupted) puts it back to be retried. Only if the
+connection dropped, the run was interrupted) puts it back to be retried, up to
+:data:`MAX_ATTEMPTS` attempts; an address refused that often is ``given_up`` and reported,
+so one bad address cannot keep a period open (and the scheduler retrying) for ever. A
+period is complete once no delivery is waiting to be tried. Only if the
 process dies outright between the server accepting a message and the ``sent`` mark — a
 window of one database update — is it left ``sending``; it is then reported and never
 resent, because a second copy of a digest is worse than none. Each message also carries
@@ -44,6 +48,7 @@ from mutuals.publishing.subscriptions import unsubscribe_url
 
 logger = logging.getLogger(__name__)
 RETRY = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+MAX_ATTEMPTS = 5
 
 
 @dataclass
@@ -54,6 +59,7 @@ class RunSummary:
     failed: int = 0
     already_done: int = 0
     uncertain: int = 0
+    given_up: int = 0
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -64,6 +70,11 @@ class RunSummary:
             f"{self.already_done} already done",
         ]
         text = ", ".join(parts)
+        if self.given_up:
+            text += (
+                f"; {self.given_up} given up after {MAX_ATTEMPTS} refused attempts "
+                "(check those addresses)"
+            )
         if self.uncertain:
             text += (
                 f"; {self.uncertain} left mid-send by an earlier run that stopped, not resent "
@@ -73,11 +84,17 @@ class RunSummary:
 
 
 def period_record(period: Period) -> tuple[DigestPeriod, bool]:
-    record, created = DigestPeriod.objects.get_or_create(
-        frequency=period.frequency,
-        starts_at=period.starts_at,
-        defaults={"ends_at": period.ends_at},
-    )
+    """The period's row; made with its recipients planned, in one transaction."""
+    with transaction.atomic():
+        record, created = DigestPeriod.objects.get_or_create(
+            frequency=period.frequency,
+            starts_at=period.starts_at,
+            defaults={"ends_at": period.ends_at},
+        )
+        if created:
+            Delivery.objects.bulk_create(
+                [Delivery(period=record, subscriber_id=pk) for pk in _recipients(period.frequency)]
+            )
     return record, created
 
 
@@ -87,17 +104,6 @@ def _recipients(frequency: str):
         .distinct()
         .values_list("pk", flat=True)
     )
-
-
-def _plan(record: DigestPeriod) -> None:
-    """One delivery per current recipient, once; a finished period takes no one new."""
-    if record.completed_at is not None:
-        return
-    with transaction.atomic():
-        Delivery.objects.bulk_create(
-            [Delivery(period=record, subscriber_id=pk) for pk in _recipients(record.frequency)],
-            ignore_conflicts=True,
-        )
 
 
 def _claim(delivery_id: int) -> bool:
@@ -151,7 +157,6 @@ def send(
     """Send ``frequency``'s digest of ``period`` (default: the last complete one)."""
     period = period or periods.last_complete(frequency, now)
     record, _ = period_record(period)
-    _plan(record)
     summary = RunSummary(period)
     deliveries = list(
         Delivery.objects.filter(period=record).order_by("pk").values_list("pk", "status")
@@ -161,6 +166,7 @@ def send(
         status in (DeliveryStatus.SENT, DeliveryStatus.EMPTY) for _, status in deliveries
     )
     summary.uncertain = sum(status == DeliveryStatus.SENDING for _, status in deliveries)
+    summary.given_up = sum(status == DeliveryStatus.GIVEN_UP for _, status in deliveries)
     connection = get_connection(fail_silently=False)
     memo = Memo()
     try:
@@ -171,11 +177,8 @@ def send(
                 progress(done, len(todo))
     finally:
         connection.close()
-    if (
-        not Delivery.objects.filter(period=record)
-        .exclude(status__in=(DeliveryStatus.SENT, DeliveryStatus.EMPTY))
-        .exists()
-    ):
+    # Sent, empty, given up, or left mid-send (never resent): nothing more to try.
+    if not Delivery.objects.filter(period=record, status__in=RETRY).exists():
         DigestPeriod.objects.filter(pk=record.pk, completed_at__isnull=True).update(
             completed_at=timezone.now()
         )
@@ -209,10 +212,22 @@ def _deliver(delivery_id, record, period, connection, summary: RunSummary, memo:
         if not sent:
             raise RuntimeError("the mail backend accepted no message")
     except Exception as error:  # refused or unreachable: nothing delivered, retry later
-        logger.warning("digest delivery %s failed: %s", delivery_id, error)
-        _mark(delivery_id, DeliveryStatus.FAILED, f"{type(error).__name__}: {error}")
         connection.close()  # a broken connection is not reused
-        summary.failed += 1
+        given_up = delivery.attempts >= MAX_ATTEMPTS
+        logger.warning(
+            "digest delivery %s failed (attempt %s of %s%s): %s",
+            delivery_id,
+            delivery.attempts,
+            MAX_ATTEMPTS,
+            ", given up" if given_up else "",
+            error,
+        )
+        status = DeliveryStatus.GIVEN_UP if given_up else DeliveryStatus.FAILED
+        _mark(delivery_id, status, f"{type(error).__name__}: {error}")
+        if given_up:
+            summary.given_up += 1
+        else:
+            summary.failed += 1
         summary.errors.append(f"{delivery.subscriber.email}: {error}")
         return
     except BaseException:  # interrupted before the server took it: release the claim

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from mutuals.accounts.models import AuditEvent
@@ -86,7 +86,9 @@ def prepare(
     summary: str = "",
 ) -> Item:
     """The draft (or the already published item) for this subject, with its title and
-    summary set; nothing is published until :func:`publish`."""
+    summary set; nothing is published until :func:`publish`. On a published item they
+    are the next version's: readers see the latest version's own title and summary
+    (:func:`published_items` gives them as ``public_title``/``public_summary``)."""
     _check_subject(kind, organisation, programme)
     if not may_publish(viewer, kind, organisation.pk if organisation else None):
         raise NotAllowed("Your roles do not allow you to publish this.")
@@ -153,7 +155,13 @@ def record(user, action: str, item: Item, changes: dict) -> None:
 
 
 def published_items() -> QuerySet[Item]:
-    return Item.objects.filter(status=ItemStatus.PUBLISHED)
+    """Published items, each with ``public_title`` and ``public_summary``: those of its
+    latest version, which is what readers see whatever the draft now says."""
+    latest = Publication.objects.filter(item=OuterRef("pk")).order_by("-version")
+    return Item.objects.filter(status=ItemStatus.PUBLISHED).annotate(
+        public_title=Subquery(latest.values("title")[:1]),
+        public_summary=Subquery(latest.values("summary")[:1]),
+    )
 
 
 def visible_items(viewer: Viewer) -> QuerySet[Item]:

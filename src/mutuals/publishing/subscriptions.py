@@ -1,10 +1,13 @@
 """Following programmes, providers and kinds of alert, daily or weekly.
 
 A signed-in person follows at once, under their account's email address. A member of the
-public gives an email address and is sent a confirmation link (double opt-in); the link
-carries the request, signed, so nothing about the address is stored until it is clicked
-(links last :data:`CONFIRM_DAYS` days). Every digest carries a signed one-click link that
-stops all of that address's subscriptions.
+public gives an email address and is sent a confirmation link (double opt-in). The link
+carries only a random token: the request waits in a :class:`PendingSubscription` row
+stored under the token's digest, so neither the link nor the server's logs name the
+address (links last :data:`CONFIRM_DAYS` days and work once). Confirmation emails are
+rate-limited — one per address per hour, :data:`CONFIRMATIONS_PER_CLIENT` per client
+address per hour — and the page says the same either way, so it reveals nothing. Every
+digest carries a signed one-click link that stops all of that address's subscriptions.
 
 Alerts are read from providers' returns, which are not published, so only signed-in people
 may follow kinds of alert.
@@ -13,10 +16,14 @@ may follow kinds of alert.
 from __future__ import annotations
 
 import hashlib
+import logging
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
@@ -26,12 +33,21 @@ from django.utils import timezone
 
 from mutuals.evaluation.models import AlertKind
 from mutuals.publishing.errors import SubscriptionError
-from mutuals.publishing.models import Frequency, Subscriber, Subscription, Target
+from mutuals.publishing.models import (
+    Frequency,
+    PendingSubscription,
+    Subscriber,
+    Subscription,
+    Target,
+)
 from mutuals.registry.models import Organisation, OrganisationKind, Programme
 
-CONFIRM_SALT = "mutuals.publishing.confirm-subscription"
+logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "mutuals.publishing.unsubscribe"
 CONFIRM_DAYS = 7
+RATE_WINDOW_SECONDS = 3600
+CONFIRMATIONS_PER_ADDRESS = 1  # per RATE_WINDOW_SECONDS
+CONFIRMATIONS_PER_CLIENT = 5  # per RATE_WINDOW_SECONDS, from one client address
 
 
 @dataclass(frozen=True)
@@ -131,12 +147,49 @@ def follow_as_user(user, request: Request) -> Subscription:
     return _subscribe(subscriber, request)
 
 
-def confirmation_token(email: str, request: Request) -> str:
-    return signing.dumps({"e": email, **request.as_token_payload()}, salt=CONFIRM_SALT)
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_by_email(email: str, request: Request) -> str:
-    """Send the confirmation link for a member of the public; returns the token sent."""
+def _rate_key(kind: str, value: str) -> str:
+    # Hashed, so the cache holds no address either.
+    return f"publishing:confirm:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+
+
+def _within_limit(email: str, client: str) -> bool:
+    """Whether one more confirmation may go to ``email`` at ``client``'s request; counts it
+    if so. The cache is shared by every worker (file-based, or whatever CACHES names)."""
+    if not cache.add(_rate_key("address", email), 1, RATE_WINDOW_SECONDS):
+        return False  # one link per address per hour already sent
+    if client:
+        key = _rate_key("client", client)
+        cache.add(key, 0, RATE_WINDOW_SECONDS)
+        try:
+            sent = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, RATE_WINDOW_SECONDS)
+            sent = 1
+        if sent > CONFIRMATIONS_PER_CLIENT:
+            return False
+    return True
+
+
+def pending_request(email: str, request: Request) -> str:
+    """Store the request until its link is used; returns the token for the link."""
+    token = secrets.token_urlsafe(32)
+    PendingSubscription.objects.filter(
+        created_at__lt=timezone.now() - timedelta(days=CONFIRM_DAYS)
+    ).delete()
+    PendingSubscription.objects.create(
+        token_digest=_digest(token), email=email, request=request.as_token_payload()
+    )
+    return token
+
+
+def request_by_email(email: str, request: Request, *, client: str = "") -> str | None:
+    """Send the confirmation link for a member of the public; returns the token sent, or
+    ``None`` when the rate limits held it back (callers say the same either way).
+    ``client`` is the requesting client's address, for the per-client limit."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -144,7 +197,10 @@ def request_by_email(email: str, request: Request) -> str:
         raise SubscriptionError(
             "Enter an email address in the correct format, like name@example.com"
         ) from None
-    token = confirmation_token(email, request)
+    if not _within_limit(email, client):
+        logger.info("subscription confirmation held back by the rate limit")
+        return None
+    token = pending_request(email, request)
     link = settings.PUBLIC_BASE_URL + reverse("subscription-confirm", args=[token])
     context = {
         "link": link,
@@ -163,15 +219,23 @@ def request_by_email(email: str, request: Request) -> str:
 
 @transaction.atomic
 def confirm(token: str) -> Subscription:
-    """The subscription a confirmation link asked for, now made."""
-    try:
-        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_DAYS * 24 * 3600)
-    except signing.SignatureExpired:
+    """The subscription a confirmation link asked for, now made; the link is spent."""
+    pending = (
+        PendingSubscription.objects.select_for_update()
+        .filter(token_digest=_digest(token or ""))
+        .first()
+    )
+    if pending is None:
+        raise SubscriptionError(
+            "This confirmation link is not valid or has been used already: subscribe again"
+        )
+    if pending.created_at < timezone.now() - timedelta(days=CONFIRM_DAYS):
         raise SubscriptionError(
             f"This confirmation link is more than {CONFIRM_DAYS} days old: subscribe again"
-        ) from None
-    except signing.BadSignature:
-        raise SubscriptionError("This confirmation link is not valid: subscribe again") from None
+        )
+    data = pending.request
+    email = pending.email
+    pending.delete()
     request = Request(
         target=data["t"],
         frequency=data["f"],
@@ -183,7 +247,7 @@ def confirm(token: str) -> Subscription:
         request.target == Target.PROVIDER and request.organisation is None
     ):
         raise SubscriptionError("What this link follows no longer exists")
-    subscriber, _ = Subscriber.objects.get_or_create(email=data["e"])
+    subscriber, _ = Subscriber.objects.get_or_create(email=email)
     if subscriber.confirmed_at is None:
         subscriber.confirmed_at = timezone.now()
         subscriber.save(update_fields=["confirmed_at"])

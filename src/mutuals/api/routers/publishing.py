@@ -14,6 +14,7 @@ from datetime import datetime
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from mutuals.accounts.names import display_name
 from mutuals.api import schemas
 from mutuals.api.auth import PUBLIC_READ, BearerToken, caller
 from mutuals.api.errors import ApiProblem, FieldError, not_found
@@ -46,7 +47,9 @@ class CommentOut(Schema):
     id: int
     item: int
     version: int = Field(description="The item's version current when it was written.")
-    author: str
+    author: str = Field(
+        description="The name the author chose to be shown under, or 'A registered user'."
+    )
     body: str = Field(description="Plain text, as typed: escape it when showing it as HTML.")
     created_at: datetime
 
@@ -61,10 +64,12 @@ CommentPage = schemas.page_of(CommentOut)
 
 
 def item_json(item) -> dict:
+    """``item`` comes from ``services.published_items()``: the title is its latest
+    version's, never an unpublished draft's."""
     return {
         "id": item.pk,
         "kind": item.kind,
-        "title": item.title,
+        "title": item.public_title,
         "version": item.latest_version,
         "published_at": item.last_published_at,
         "comments_open": item.comments_open,
@@ -73,12 +78,11 @@ def item_json(item) -> dict:
 
 
 def comment_json(comment: Comment) -> dict:
-    author = comment.author
     return {
         "id": comment.pk,
         "item": comment.item_id,
         "version": comment.version,
-        "author": author.get_full_name() or author.get_username(),
+        "author": display_name(comment.author),
         "body": comment.body,
         "created_at": comment.created_at,
     }

@@ -4,7 +4,13 @@ digest deliveries."""
 from mutuals.publishing.models.comments import Comment, CommentReport, CommentStatus
 from mutuals.publishing.models.digests import Delivery, DeliveryStatus, DigestPeriod
 from mutuals.publishing.models.items import Item, ItemKind, ItemStatus, Publication
-from mutuals.publishing.models.subscriptions import Frequency, Subscriber, Subscription, Target
+from mutuals.publishing.models.subscriptions import (
+    Frequency,
+    PendingSubscription,
+    Subscriber,
+    Subscription,
+    Target,
+)
 
 __all__ = [
     "Comment",
@@ -17,6 +23,7 @@ __all__ = [
     "Item",
     "ItemKind",
     "ItemStatus",
+    "PendingSubscription",
     "Publication",
     "Subscriber",
     "Subscription",

@@ -3,7 +3,8 @@
 
 A delivery moves ``pending`` → ``sending`` (claimed, in its own transaction) → ``sent``
 (or ``empty`` when there was nothing to tell, or ``failed`` when the mail server refused
-it, which the next run retries). A run that dies while a message is with the mail server
+it, which the next run retries; after the digests module's ``MAX_ATTEMPTS`` refusals it
+is ``given_up`` and reported). A run that dies while a message is with the mail server
 leaves its delivery ``sending``; later runs never resend it (at most once).
 """
 
@@ -37,6 +38,7 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", "Sent"
     EMPTY = "empty", "Nothing to send"
     FAILED = "failed", "Refused by the mail server; retried next run"
+    GIVEN_UP = "given_up", "Refused on every attempt; given up"
 
 
 class Delivery(models.Model):

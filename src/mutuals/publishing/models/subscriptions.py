@@ -43,6 +43,25 @@ class Subscriber(models.Model):
         return self.confirmed_at is not None
 
 
+class PendingSubscription(models.Model):
+    """A member of the public's request, waiting for its confirmation link to be used.
+
+    The link carries a random token; only its SHA-256 digest is stored here, so the link
+    names no address (links end up in server logs) and the table alone cannot confirm
+    anything. The row is deleted when it is used, and once it is out of date."""
+
+    token_digest = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    request = models.JSONField(help_text="What to follow and how often, as asked.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"pending subscription {self.pk}"
+
+
 class Target(models.TextChoices):
     PROGRAMME = "programme", "Programme"
     PROVIDER = "provider", "Provider"

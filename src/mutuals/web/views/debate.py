@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mutuals.accounts.permissions import viewer_for
-from mutuals.publishing import comments
+from mutuals.publishing import comments, services
 from mutuals.publishing.errors import (
     CommentRateLimited,
     CommentRejected,
@@ -28,10 +28,15 @@ def post_comment(request, pk: int):
     item = item_for(request, pk)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('sign-in')}?next={item.get_absolute_url()}")
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, ask_name=comments.asks_name(request.user))
     if form.is_valid():
         try:
-            comments.post(request.user, item, form.cleaned_data["body"])
+            comments.post(
+                request.user,
+                item,
+                form.cleaned_data["body"],
+                display_name=form.cleaned_data.get("display_name", ""),
+            )
         except CommentsClosed as error:
             form.add_error("body", str(error))
             return item_detail(request, pk, comment_form=form, status=403)
@@ -54,6 +59,7 @@ def _comment(request, pk: int, comment_pk: int) -> Comment:
 
 
 def _reason_page(request, comment: Comment, action: str, form, status=200):
+    latest = services.version_of(comment.item)  # readers' title, not a draft's
     titles = {"report": "Report a comment", "hide": "Hide a comment"}
     return render(
         request,
@@ -73,7 +79,7 @@ def _reason_page(request, comment: Comment, action: str, form, status=200):
             "breadcrumbs": [
                 ("Home", reverse("home")),
                 ("Published", reverse("publications")),
-                (comment.item.title, comment.item.get_absolute_url()),
+                (latest.title if latest else comment.item.title, comment.item.get_absolute_url()),
             ],
         },
         status=status,

@@ -72,7 +72,7 @@ def item_detail(
         "moderator": moderator,
         "open_reports": comments.open_reports(item) if moderator else [],
         "may_publish": services.may_publish_item(viewer, item),
-        "comment_form": comment_form or CommentForm(),
+        "comment_form": comment_form or CommentForm(ask_name=comments.asks_name(request.user)),
         "follow": _follow_links(item),
         "publish_error": publish_error,
         "breadcrumbs": [("Home", reverse("home")), ("Published", reverse("publications"))],

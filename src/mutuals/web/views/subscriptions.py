@@ -46,7 +46,10 @@ def subscribe(request):
                 subscriptions.follow_as_user(request.user, request_)
                 messages.success(request, f"You now follow {request_.describe()}.")
                 return redirect("subscribe")
-            subscriptions.request_by_email(form.cleaned_data["email"], request_)
+            # Held back by the rate limit or not, the page says the same.
+            subscriptions.request_by_email(
+                form.cleaned_data["email"], request_, client=request.META.get("REMOTE_ADDR", "")
+            )
         except SubscriptionError as error:
             form.add_error("follow", str(error))
         else:

@@ -1,0 +1,58 @@
+"""The name a person is shown under on public pages, comments and the API.
+
+People sign in with their email address, and invited accounts are made with the address
+as the username, so neither may ever be shown publicly. The shown name is one the person
+chose (asked for when they accept an invitation, or before their first comment), kept in
+``User.first_name``; anyone without one is shown as :data:`FALLBACK`.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from mutuals.errors import MutualsError
+
+FALLBACK = "A registered user"
+MAX_LENGTH = 150  # User.first_name
+
+
+class DisplayNameRejected(MutualsError):
+    """The name cannot be shown: empty, too long, or looks like an email address."""
+
+
+def display_name(user) -> str:
+    """The person's chosen name, or the neutral :data:`FALLBACK` — never a username or
+    email address."""
+    if user is None:
+        return FALLBACK
+    name = " ".join(f"{user.first_name} {user.last_name}".split())
+    if not name or "@" in name:
+        return FALLBACK
+    return name
+
+
+def has_display_name(user) -> bool:
+    return user is not None and display_name(user) != FALLBACK
+
+
+def clean_display_name(value: str) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise DisplayNameRejected("Enter the name to show with what you write")
+    if len(name) > MAX_LENGTH:
+        raise DisplayNameRejected(f"The name must be {MAX_LENGTH} characters or fewer")
+    if "@" in name:
+        raise DisplayNameRejected(
+            "Enter a name, not an email address: the name is shown to everyone"
+        )
+    return name
+
+
+@transaction.atomic
+def set_display_name(user, value: str) -> str:
+    """Store the chosen name (in ``first_name``; ``last_name`` is cleared)."""
+    name = clean_display_name(value)
+    user.first_name = name
+    user.last_name = ""
+    user.save(update_fields=["first_name", "last_name"])
+    return name
