@@ -44,6 +44,7 @@ def worker(database_url: str) -> dict:
     from django.core.management import call_command
     from django.db import transaction
 
+    from mutuals.accounts.permissions import Viewer
     from mutuals.demo.load import load_world
     from mutuals.demo.world import build_world
     from mutuals.engagement import link
@@ -72,8 +73,9 @@ def worker(database_url: str) -> dict:
     score_s, results = timed(survey_results, every)
     table_s, table = timed(results_table, results)
     metric = Metric.objects.get(code="patient-experience")
-    link_first_s, found = timed(link.estimate, metric)
-    link_s, found = timed(link.estimate, metric)
+    auditor = Viewer(organisations={"auditor": frozenset()})  # every closed survey
+    link_first_s, found = timed(lambda: link.estimate(metric, viewer=auditor))
+    link_s, found = timed(lambda: link.estimate(metric, viewer=auditor))
     return {
         "world_s": world_s,
         "responses": created,

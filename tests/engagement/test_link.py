@@ -11,7 +11,9 @@ import pytest
 from django.urls import reverse
 
 from engagement.conftest import add_responses, closed_survey
+from mutuals.accounts.permissions import Viewer
 from mutuals.engagement import link
+from mutuals.engagement.models import Survey
 from mutuals.engine.engagement import CAVEAT, engagement_link
 from mutuals.registry.models import LegalForm, Organisation, OrganisationKind
 from mutuals.returns.models import Direction, Domain, Metric, Observation, PeriodKind, Submission
@@ -19,6 +21,7 @@ from web.test_page_conventions import check_conventions
 
 YEARS = range(2012, 2018)
 TRUE_SLOPE = 2.0
+AUDITOR = Viewer(organisations={"auditor": frozenset()})
 
 
 @pytest.fixture
@@ -62,7 +65,7 @@ def portfolio(world):
 
 
 def test_the_panel_joins_scores_to_annual_quality(portfolio):
-    found = link.panel(portfolio["metric"])
+    found = link.panel(portfolio["metric"], viewer=AUDITOR)
     expected = portfolio["expected"]
     assert found.select("unit", "year").to_dicts() == expected.select("unit", "year").to_dicts()
     assert np.allclose(found["engagement"], expected["engagement"])
@@ -70,7 +73,7 @@ def test_the_panel_joins_scores_to_annual_quality(portfolio):
 
 
 def test_the_estimate_is_the_engines_on_that_panel(portfolio):
-    found = link.estimate(portfolio["metric"])
+    found = link.estimate(portfolio["metric"], viewer=AUDITOR)
     direct = engagement_link(portfolio["expected"], outcome="outcome", unit="unit", time="year")
     assert found.estimate.coef == pytest.approx(direct.coef, rel=1e-9)
     assert found.estimate.confint == pytest.approx(direct.confint, rel=1e-9)
@@ -79,7 +82,7 @@ def test_the_estimate_is_the_engines_on_that_panel(portfolio):
 
 
 def test_the_charts_slope_is_the_estimate(portfolio):
-    found = link.estimate(portfolio["metric"])
+    found = link.estimate(portfolio["metric"], viewer=AUDITOR)
     x = link.within(found.panel, "engagement")
     y = link.within(found.panel, "outcome")
     assert np.polyfit(x, y, 1)[0] == pytest.approx(found.estimate.coef, rel=1e-6)
@@ -90,7 +93,7 @@ def test_the_page_shows_estimate_interval_chart_and_caveat(auditor_client, portf
     assert response.status_code == 200
     html = response.content.decode()
     check_conventions(html)
-    found = link.estimate(portfolio["metric"]).estimate
+    found = link.estimate(portfolio["metric"], viewer=AUDITOR).estimate
     assert f"{found.confint[0]:.3f} to {found.confint[1]:.3f}" in html
     assert 'role="img"' in html and "provider-years" in html
     assert "does not show that engagement causes better care" in html
@@ -101,7 +104,7 @@ def test_the_page_shows_estimate_interval_chart_and_caveat(auditor_client, portf
 
 def test_the_api_gives_the_same_estimate(portfolio, as_role):
     body = as_role("auditor").get("/engagement/link", metric="patient-experience").json()
-    found = link.estimate(portfolio["metric"]).estimate
+    found = link.estimate(portfolio["metric"], viewer=AUDITOR).estimate
     assert body["estimate"] == pytest.approx(found.coef)
     assert (body["providers"], body["provider_years"]) == (6, 36)
     assert "not proof of cause" in body["caveat"]
@@ -113,3 +116,39 @@ def test_too_few_providers_is_said_plainly(auditor_client, world):
     html = auditor_client.get(reverse("engagement-link")).content.decode()
     check_conventions(html)
     assert "the link needs at least 3" in html
+
+
+def _unpublish_some(portfolio) -> int:
+    """Keep the last three years of one provider's results unpublished; their number."""
+    unit = portfolio["expected"]["unit"][0]
+    return Survey.objects.filter(organisation_id=unit, year__range=(2015, 2017)).update(
+        results_published=False
+    )
+
+
+def test_commissioners_get_the_link_from_published_results_only(world, portfolio):
+    hidden = _unpublish_some(portfolio)
+    commissioner = Viewer(organisations={"commissioner": frozenset({world["pct"].pk})})
+    everything = link.estimate(portfolio["metric"], viewer=AUDITOR)  # cached first
+    published = link.estimate(portfolio["metric"], viewer=commissioner)
+    assert (everything.basis, published.basis) == ("all", "published")
+    assert (everything.estimate.nobs, published.estimate.nobs) == (36, 36 - hidden)
+    unit = portfolio["expected"]["unit"][0]
+    assert published.panel.filter(pl.col("unit") == unit)["year"].to_list() == [2012, 2013, 2014]
+    expected = portfolio["expected"].filter((pl.col("unit") != unit) | (pl.col("year") < 2015))
+    direct = engagement_link(expected, outcome="outcome", unit="unit", time="year")
+    assert published.estimate.coef == pytest.approx(direct.coef, rel=1e-9)
+    assert published.estimate.coef != pytest.approx(everything.estimate.coef, rel=1e-9)
+    assert link.panel(portfolio["metric"], viewer=commissioner).height == 36 - hidden
+    assert link.default_metric(viewer=commissioner) == portfolio["metric"]
+
+
+def test_the_page_and_api_pass_the_viewer(world, portfolio, sign_in, as_role):
+    hidden = _unpublish_some(portfolio)
+    for role, basis, years in (("auditor", "all", 36), ("commissioner", "published", 36 - hidden)):
+        body = as_role(role).get("/engagement/link", metric="patient-experience").json()
+        assert (body["results"], body["provider_years"]) == (basis, years)
+        html = sign_in(role).get(reverse("engagement-link")).content.decode()
+        check_conventions(html)
+        assert link.BASIS_WORDS[basis].capitalize() in html
+        assert f'<dd class="govuk-summary-list__value">{years}</dd>' in html

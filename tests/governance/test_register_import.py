@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from mutuals.accounts.models import AuditEvent
+from mutuals.accounts.models import AuditEvent, Role, RoleName
 from mutuals.governance.models import BoardSeat, Holding, Person, ShareClass
 from mutuals.governance.register.exporting import export_register
 from mutuals.governance.register.importing import RegisterRejected, import_register
@@ -128,7 +128,8 @@ def test_every_problem_is_named_and_nothing_is_imported(health, tmp_path):
         "row 2, column employed_from: '2011-13-01' is not a date: use YYYY-MM-DD, like 2011-04-01",
         "row 3, column role_group: 'chief' is not one of: frontline, manager, non_staff, senior",
         "row 4, column reference: 'P1' repeats row 2",
-        "row 5, column user: no account has the user name or email 'nobody@example.org'",
+        f"row 5, column user: no one with a role at {health.name} has the user name or email "
+        "'nobody@example.org'",
         "row 6, column name: '=HYPERLINK(1)' looks like a spreadsheet formula: enter the value "
         "itself",
     ]
@@ -180,11 +181,93 @@ def test_missing_columns_and_mismatched_classes(health, imported, tmp_path):
     assert "carries 1 vote(s) per share" in str(rejected.value.problems[0])
 
 
+def account(username, organisation=None, email=""):
+    user = get_user_model().objects.create_user(username=username, email=email)
+    if organisation is not None:
+        Role.objects.create(user=user, organisation=organisation, role=RoleName.PROVIDER_STAFF)
+    return user
+
+
 def test_a_person_may_be_linked_to_their_sign_in(health, tmp_path):
-    user = get_user_model().objects.create_user(username="ada@example.org", email="ada@example.org")
+    user = account("ada@example.org", health, email="ada@example.org")
     people = "reference,name,role_group,user\nP1,Ada,frontline,ADA@example.org\n"
     import_register(health, people=write(tmp_path, "p.csv", people))
     assert Person.objects.get(reference="P1").user == user
+    by_name = account("ben", health, email="ben.work@example.org")
+    people += "P2,Ben,manager,BEN.WORK@example.org\n"
+    import_register(health, people=write(tmp_path, "p.csv", people))
+    assert Person.objects.get(reference="P2").user == by_name
+
+
+def test_only_accounts_with_a_role_in_the_provider_may_be_linked(world, health, tmp_path):  # noqa: F811
+    account("outsider", world["exited"], email="outsider@example.org")  # a role elsewhere
+    account("loner", email="loner@example.org")  # no role at all
+    rows = ["outsider@example.org", "outsider", "loner", "nobody@example.org"]
+    people = "reference,name,role_group,user\n" + "".join(
+        f"P{n},Person {n},frontline,{given}\n" for n, given in enumerate(rows, start=1)
+    )
+    with pytest.raises(RegisterRejected) as rejected:
+        import_register(health, people=write(tmp_path, "p.csv", people))
+    # The same words whether the account exists elsewhere, has no role, or does not exist.
+    assert [str(p) for p in rejected.value.problems] == [
+        f"row {row}, column user: no one with a role at {health.name} has the user name or "
+        f"email '{given}'"
+        for row, given in enumerate(rows, start=2)
+    ]
+    assert not Person.objects.exists()
+
+
+def test_one_account_cannot_be_linked_to_two_entries(health, tmp_path):
+    account("keeper", health, email="keeper@example.org")
+    twice = "reference,name,role_group,user\nP1,Ada,frontline,keeper\nP2,Ben,manager,KEEPER@example.org\n"
+    with pytest.raises(RegisterRejected) as rejected:
+        import_register(health, people=write(tmp_path, "p.csv", twice))
+    assert [str(p) for p in rejected.value.problems] == [
+        "row 3, column user: 'KEEPER@example.org' is also the account given for 'P1' at row 2: "
+        "an account belongs to one register entry"
+    ]
+    assert not Person.objects.exists()
+
+    import_register(health, people=write(tmp_path, "p.csv", twice.split("P2")[0]))
+    taken = "reference,name,role_group,user\nP2,Ben,manager,keeper\n"
+    with pytest.raises(RegisterRejected) as rejected:
+        import_register(health, people=write(tmp_path, "p.csv", taken))
+    assert [str(p) for p in rejected.value.problems] == [
+        "row 2, column user: 'keeper' is the account of register entry 'P1': an account "
+        "belongs to one entry, so clear the user cell of 'P1' first (in an earlier row or an "
+        "earlier import)"
+    ]
+    assert not Person.objects.filter(reference="P2").exists()
+
+    moved = "reference,name,role_group,user\nP1,Ada,frontline,\nP2,Ben,manager,keeper\n"
+    import_register(health, people=write(tmp_path, "p.csv", moved))
+    assert list(
+        Person.objects.filter(user__username="keeper").values_list("reference", flat=True)
+    ) == ["P2"]
+
+
+def test_every_change_of_account_link_is_its_own_audit_event(health, tmp_path):
+    account("ada", health)
+    account("ben", health)
+    keeper = account("keeper")
+    steps = ["ada", "ben", ""]
+    for given in steps:
+        people = f"reference,name,role_group,user\nP1,Ada,frontline,{given}\n"
+        import_register(health, people=write(tmp_path, "p.csv", people), user=keeper)
+    events = AuditEvent.objects.filter(action__startswith="register-account").order_by("pk")
+    assert [(e.action, e.changes, e.username) for e in events] == [
+        ("register-account-linked", {"account": [None, "ada"]}, "keeper"),
+        ("register-account-relinked", {"account": ["ada", "ben"]}, "keeper"),
+        ("register-account-unlinked", {"account": ["ben", None]}, "keeper"),
+    ]
+    person = Person.objects.get(reference="P1")
+    assert {e.object_id for e in events} == {str(person.pk)}
+    # The person's own events say nothing of the account; the link has its own.
+    assert AuditEvent.objects.filter(action="register-person-added").get().changes.keys() == {
+        "name",
+        "role_group",
+    }
+    assert not AuditEvent.objects.filter(action="register-person-changed").exists()
 
 
 def test_export_then_import_changes_nothing(health, imported, tmp_path):

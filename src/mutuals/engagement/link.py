@@ -11,6 +11,12 @@ The chart plots the same comparison the estimate makes: each provider-year's eng
 and quality after taking out the provider's own average and the year's average (the
 two-way "within" transformation), so the fitted line's slope is the estimate. Points
 carry no names.
+
+Which surveys count depends on who asks (every function takes the viewer): a viewer who
+may read every survey result (an auditor) gets the estimate from all closed surveys; anyone
+else (a commissioner) from published results only, so neither the estimate, the chart nor
+the counts draw on results a provider has not published. Cached estimates and charts are
+kept apart by that basis.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import polars as pl
 from django.core.cache import cache
 
 from mutuals import charts
+from mutuals.accounts.permissions import Viewer, may
 from mutuals.engagement.models import Survey, SurveyStatus
 from mutuals.engagement.results import organisation_year_scores, survey_results
 from mutuals.engine.engagement import EngagementLinkResult, engagement_link
@@ -33,6 +40,18 @@ from mutuals.returns.models import Domain, Metric
 QUALITY_DOMAINS = (Domain.QUALITY, Domain.EXPERIENCE, Domain.OUTCOME)
 DEMEAN_ROUNDS = 200
 CACHE_SECONDS = 7 * 24 * 3600
+ALL_RESULTS = "all"
+PUBLISHED_RESULTS = "published"
+BASIS_WORDS = {
+    ALL_RESULTS: "every closed staff survey, published or not",
+    PUBLISHED_RESULTS: "published staff survey results only",
+}
+
+
+def results_basis(viewer: Viewer) -> str:
+    """Which results the viewer's estimate uses: all if they may read every survey
+    result, else published ones."""
+    return ALL_RESULTS if may(viewer, "view", "result") else PUBLISHED_RESULTS
 
 
 def quality_metrics():
@@ -40,20 +59,23 @@ def quality_metrics():
     return Metric.objects.filter(domain__in=QUALITY_DOMAINS).order_by("name")
 
 
-def default_metric() -> Metric | None:
-    """The quality metric with the most provider-years to compare, else the first."""
+def default_metric(*, viewer: Viewer) -> Metric | None:
+    """The quality metric with the most provider-years the viewer may compare, else the
+    first."""
     metrics = list(quality_metrics())
     if not metrics:
         return None
-    scores = _engagement()
+    scores = _engagement(results_basis(viewer))
     if scores.is_empty():
         return metrics[0]
-    return max(metrics, key=lambda m: panel(m, scores).height)
+    return max(metrics, key=lambda m: _panel(m, scores).height)
 
 
-def _engagement() -> pl.DataFrame:
-    surveys = Survey.objects.filter(status=SurveyStatus.CLOSED).select_related("organisation")
-    return organisation_year_scores(survey_results(surveys))
+def _engagement(basis: str) -> pl.DataFrame:
+    surveys = Survey.objects.filter(status=SurveyStatus.CLOSED)
+    if basis != ALL_RESULTS:
+        surveys = surveys.filter(results_published=True)
+    return organisation_year_scores(survey_results(surveys.select_related("organisation")))
 
 
 def annual_values(metric: Metric) -> pl.DataFrame:
@@ -64,8 +86,12 @@ def annual_values(metric: Metric) -> pl.DataFrame:
     )
 
 
-def panel(metric: Metric, scores: pl.DataFrame | None = None) -> pl.DataFrame:
-    scores = _engagement() if scores is None else scores
+def panel(metric: Metric, *, viewer: Viewer) -> pl.DataFrame:
+    """unit, year, engagement and outcome for every provider-year the viewer may compare."""
+    return _panel(metric, _engagement(results_basis(viewer)))
+
+
+def _panel(metric: Metric, scores: pl.DataFrame) -> pl.DataFrame:
     return scores.join(annual_values(metric), on=["unit", "year"]).sort("unit", "year")
 
 
@@ -75,6 +101,11 @@ class Link:
     panel: pl.DataFrame
     estimate: EngagementLinkResult | None
     problem: str = ""
+    basis: str = PUBLISHED_RESULTS
+
+    @property
+    def basis_words(self) -> str:
+        return BASIS_WORDS[self.basis]
 
     @property
     def n_units(self) -> int:
@@ -89,24 +120,27 @@ class Link:
     def chart(self) -> str | None:
         if self.estimate is None:
             return None
-        return link_chart(self.panel, self.estimate, self.metric)
+        return link_chart(self.panel, self.estimate, self.metric, self.basis)
 
 
-def estimate(metric: Metric) -> Link:
-    data = panel(metric)
+def estimate(metric: Metric, *, viewer: Viewer) -> Link:
+    """The link for ``metric`` from the survey results ``viewer`` may read."""
+    basis = results_basis(viewer)
+    data = _panel(metric, _engagement(basis))
     try:
-        result = _cached_link(data)
+        result = _cached_link(data, basis)
     except TooFewPeriodsError:
-        return Link(metric, data, None, _too_few(data))
-    return Link(metric, data, result)
+        return Link(metric, data, None, _too_few(data), basis)
+    return Link(metric, data, result, basis=basis)
 
 
-def _cached_link(data: pl.DataFrame) -> EngagementLinkResult:
-    """The engine's estimate, kept in the cache under a hash of the panel: pyfixest compiles
-    its routines on a process's first estimate (about 20 seconds), so each panel is
-    estimated once and every web worker reuses it until a survey or return changes it."""
+def _cached_link(data: pl.DataFrame, basis: str) -> EngagementLinkResult:
+    """The engine's estimate, kept in the cache under the results basis and a hash of the
+    panel: pyfixest compiles its routines on a process's first estimate (about 20 seconds),
+    so each panel is estimated once and every web worker reuses it until a survey or return
+    changes it. The basis in the key keeps one audience's estimate from serving another."""
     fingerprint = hashlib.sha256(data.write_ipc(None).getvalue()).hexdigest()
-    key = f"engagement-link:{fingerprint}"
+    key = f"engagement-link:{basis}:{fingerprint}"
     found = cache.get(key)
     if found is None:
         found = engagement_link(data, outcome="outcome", unit="unit", time="year")
@@ -138,7 +172,7 @@ def within(data: pl.DataFrame, column: str) -> np.ndarray:
     return values
 
 
-def link_chart(data: pl.DataFrame, result: EngagementLinkResult, metric: Metric) -> str:
+def link_chart(data: pl.DataFrame, result: EngagementLinkResult, metric: Metric, basis: str) -> str:
     x, y = within(data, "engagement"), within(data, "outcome")
     rows = [{"x": round(float(a), 4), "y": round(float(b), 4)} for a, b in zip(x, y, strict=True)]
     span = [float(x.min()), float(x.max())] if len(x) else [0.0, 0.0]
@@ -151,7 +185,7 @@ def link_chart(data: pl.DataFrame, result: EngagementLinkResult, metric: Metric)
         f"the estimate, {charts.number(result.coef)} {unit} per engagement point."
     )
     return charts._cached(
-        {"chart": "engagement_link", "rows": rows, "line": line, "unit": unit},
+        {"chart": "engagement_link", "basis": basis, "rows": rows, "line": line, "unit": unit},
         lambda: _layers(rows, line, metric),
         f"Engagement and {metric.name.lower()} within providers",
         description,

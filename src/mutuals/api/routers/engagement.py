@@ -4,7 +4,8 @@ Results come through the same suppression as the web pages
 (:func:`mutuals.engagement.results.survey_results`): groups below the survey's minimum
 size are absent, with only their number given. Anyone may read published results; a
 provider's managers and staff read their own; auditors read all. The link is estimated
-across the portfolio, for those who may see evaluations (auditors and commissioners).
+across the portfolio, for those who may see evaluations (auditors and commissioners),
+from all closed surveys for auditors and from published results only for commissioners.
 """
 
 from __future__ import annotations
@@ -105,6 +106,10 @@ class LinkOut(Schema):
     provider_years: int
     first_year: int
     last_year: int
+    results: str = Field(
+        description='"all": every closed survey, published or not (auditors); "published": '
+        "published survey results only (everyone else)."
+    )
     caveat: str
 
 
@@ -123,19 +128,20 @@ class MetricParam(Schema):
 def engagement_quality_link(request, metric: Query[MetricParam]):
     """Within-provider association of a quality metric with engagement: provider and year
     fixed effects, errors clustered by provider. An association, not proof of cause."""
-    if not may(caller(request).viewer, "view", "evaluation"):
+    viewer = caller(request).viewer
+    if not may(viewer, "view", "evaluation"):
         raise ApiProblem(403, "forbidden", "The link spans the portfolio: for auditors and "
                          "commissioners.")  # fmt: skip
     chosen = (
         quality_link.quality_metrics().filter(code=metric.metric).first()
         if metric.metric
-        else quality_link.default_metric()
+        else quality_link.default_metric(viewer=viewer)
     )
     if chosen is None:
         raise ApiProblem(422, "invalid-request", "Choose a quality metric.", [
             FieldError("not a quality, experience or outcome metric", field="metric")
         ])  # fmt: skip
-    found = quality_link.estimate(chosen)
+    found = quality_link.estimate(chosen, viewer=viewer)
     if found.estimate is None:
         raise ApiProblem(422, "invalid-request", found.problem, [
             FieldError(found.problem, field="metric")
@@ -145,5 +151,5 @@ def engagement_quality_link(request, metric: Query[MetricParam]):
         "metric": chosen.code, "estimate": e.coef, "std_error": e.se, "ci_low": e.confint[0],
         "ci_high": e.confint[1], "p_value": e.pvalue, "providers": e.n_units,
         "provider_years": e.nobs, "first_year": years[0], "last_year": years[1],
-        "caveat": CAVEAT,
+        "results": found.basis, "caveat": CAVEAT,
     }  # fmt: skip

@@ -2,8 +2,10 @@
 
 - **people**: ``reference``, ``name``, ``role_group`` (frontline, manager, senior,
   non_staff), optional ``employed_from``, ``employed_until``, ``member_from``,
-  ``member_until`` and ``user`` (the sign-in name of their account, so they can vote). A
-  reference already on the register updates that person; nobody is removed.
+  ``member_until`` and ``user`` (the sign-in name or email of their account, so they can
+  vote). Only an account holding a role in the provider may be linked, and one account to
+  one register entry; every change of link is its own audit event. A reference already on
+  the register updates that person; nobody is removed.
 - **holdings**: ``reference``, ``share_class``, ``shares``, ``valid_from``, optional
   ``valid_until``, ``votes_per_share`` and ``carries_equity`` (for a class not yet
   recorded). A new number of shares from a later date closes the current holding and opens
@@ -28,9 +30,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 
 from mutuals.accounts import audit
+from mutuals.accounts.models import Role
 from mutuals.errors import FileUnreadable, ImportRejected, Problem
 from mutuals.governance.models.register import (
     BoardSeat,
@@ -52,7 +54,7 @@ HOLDINGS_OPTIONAL = ("valid_until", "votes_per_share", "carries_equity")
 BOARD_REQUIRED = ("holder_name", "filled_by", "held_from")
 BOARD_OPTIONAL = ("held_until", "is_executive", "reference")
 PERSON_FIELDS = ("name", "role_group", "employed_from", "employed_until", "member_from",
-                 "member_until", "user_id")  # fmt: skip
+                 "member_until")  # fmt: skip
 SEAT_FIELDS = ("filled_by", "is_executive", "held_until", "person_id")
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
@@ -163,17 +165,19 @@ def _cell(value) -> str:
 def _people(organisation, tally: Tally, user):
     seen: dict[str, int] = {}
     existing = {p.reference: p for p in Person.objects.filter(organisation=organisation)}
+    accounts = Accounts(organisation)
 
     def prepare(cells, row):
         reference = _reference(cells, row, seen)
         person = existing.get(reference)
         before = _fields(person, PERSON_FIELDS) if person else {}
+        linked_before = person.user_id if person else None
         person = person or Person(organisation=organisation, reference=reference)
         person.name = text(cells, "name", required=True)
         person.role_group = choice(cells, "role_group", RoleGroup)
         for column in ("employed_from", "employed_until", "member_from", "member_until"):
             setattr(person, column, optional_date(cells, column))
-        person.user_id = _user_id(cells)
+        person.user_id = accounts.claim(cells, row, reference)
         _ends_after(cells, "employed_from", "employed_until", person)
         _ends_after(cells, "member_from", "member_until", person)
         # Uniqueness is the `seen` check; the date rules are checked just above, by column.
@@ -181,17 +185,21 @@ def _people(organisation, tally: Tally, user):
         after = _fields(person, PERSON_FIELDS)
 
         def save() -> bool:
-            if before and before == after:
+            relinked = linked_before != person.user_id
+            if before and before == after and not relinked:
                 return tally.add("unchanged")
             created = not before
             person.save()
-            audit.record(
-                "register-person-added" if created else "register-person-changed",
-                user=user,
-                obj=person,
-                organisation=organisation,
-                changes=audit.diff(before, after),
-            )
+            if not before or before != after:
+                audit.record(
+                    "register-person-added" if created else "register-person-changed",
+                    user=user,
+                    obj=person,
+                    organisation=organisation,
+                    changes=audit.diff(before, after),
+                )
+            if relinked:
+                accounts.record_link(person, linked_before, user)
             return tally.add("created" if created else "changed")
 
         return save
@@ -213,19 +221,99 @@ def _reference(cells, row, seen: dict[str, int]) -> str:
     return reference
 
 
-def _user_id(cells) -> int | None:
-    name = text(cells, "user")
-    if not name:
-        return None
-    found = (
-        get_user_model()
-        .objects.filter(Q(username__iexact=name) | Q(email__iexact=name))
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if found is None:
-        raise CellError("user", f"no account has the user name or email '{name}'")
-    return found
+class Accounts:
+    """The accounts a provider's register may link to: those holding a role in it.
+
+    An account without a role there is treated as unknown, with the same words, so the
+    file cannot be used to learn who has an account elsewhere on the site. One account
+    belongs to at most one register entry of the provider."""
+
+    def __init__(self, organisation):
+        self.organisation = organisation
+        members = get_user_model().objects.filter(
+            pk__in=Role.objects.filter(organisation=organisation).values("user_id")
+        )
+        self.names = {pk: name for pk, name in members.values_list("pk", "username")}
+        self.by_name = {name.lower(): pk for pk, name in self.names.items()}
+        self.by_email: dict[str, set[int]] = {}
+        for pk, email in members.exclude(email="").values_list("pk", "email"):
+            self.by_email.setdefault(email.lower(), set()).add(pk)
+        self.claimed: dict[int, tuple[int, str]] = {}  # account → (row, reference) in this file
+
+    def claim(self, cells, row: int, reference: str) -> int | None:
+        """The account named in the row's ``user`` cell, checked; None for an empty cell."""
+        given = text(cells, "user")
+        if not given:
+            return None
+        found = self._find(given)
+        if found in self.claimed:
+            earlier_row, earlier = self.claimed[found]
+            raise CellError(
+                "user",
+                f"'{given}' is also the account given for '{earlier}' at row {earlier_row}: "
+                "an account belongs to one register entry",
+            )
+        holder = (
+            Person.objects.filter(organisation=self.organisation, user_id=found)
+            .exclude(reference=reference)
+            .values_list("reference", flat=True)
+            .first()
+        )
+        if holder is not None:
+            raise CellError(
+                "user",
+                f"'{given}' is the account of register entry '{holder}': an account belongs "
+                f"to one entry, so clear the user cell of '{holder}' first (in an earlier row "
+                "or an earlier import)",
+            )
+        self.claimed[found] = (row, reference)
+        return found
+
+    def _find(self, given: str) -> int:
+        key = given.lower()
+        if key in self.by_name:
+            return self.by_name[key]
+        matches = self.by_email.get(key, set())
+        if len(matches) > 1:
+            raise CellError(
+                "user",
+                f"more than one account with a role at {self.organisation.name} has the email "
+                f"'{given}': give the user name instead",
+            )
+        if not matches:
+            raise CellError(
+                "user",
+                f"no one with a role at {self.organisation.name} has the user name or email "
+                f"'{given}'",
+            )
+        return next(iter(matches))
+
+    def record_link(self, person: Person, before: int | None, user) -> None:
+        """An audit event of its own for every change of the account a person votes with."""
+        if person.user_id is None:
+            action = "register-account-unlinked"
+        elif before is None:
+            action = "register-account-linked"
+        else:
+            action = "register-account-relinked"
+        audit.record(
+            action,
+            user=user,
+            obj=person,
+            organisation=self.organisation,
+            changes={"account": [self._name(before), self._name(person.user_id)]},
+        )
+
+    def _name(self, pk: int | None) -> str | None:
+        if pk is None:
+            return None
+        if pk not in self.names:  # a link made before roles were required
+            model = get_user_model()
+            self.names[pk] = (
+                model.objects.filter(pk=pk).values_list(model.USERNAME_FIELD, flat=True).first()
+                or f"account {pk}"
+            )
+        return self.names[pk]
 
 
 def _fields(obj, names) -> dict:

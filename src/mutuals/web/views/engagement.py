@@ -161,8 +161,8 @@ def link_page(request):
     code = request.GET.get("metric", "")
     metric = next((m for m in metrics if m.code == code), None)
     if metric is None:
-        metric = quality_link.default_metric()
-    found = quality_link.estimate(metric) if metric is not None else None
+        metric = quality_link.default_metric(viewer=viewer)
+    found = quality_link.estimate(metric, viewer=viewer) if metric is not None else None
     chart = found.chart() if found is not None else None
     return render(
         request,
