@@ -65,7 +65,12 @@ def draft(organisation, **changes) -> ballots.BallotDraft:
         "closes_at": now + dt.timedelta(days=7),
         "subject": "spin_out",
     }
-    return ballots.BallotDraft(**(fields | changes))
+    fields |= changes
+    if fields["subject"] in ("spin_out", "constitution"):
+        # The first option counts as for and the second as against unless a test says.
+        fields.setdefault("for_option", fields["options"][0])
+        fields.setdefault("against_option", fields["options"][1])
+    return ballots.BallotDraft(**fields)
 
 
 @pytest.fixture

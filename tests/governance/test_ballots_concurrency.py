@@ -134,3 +134,75 @@ def test_a_refused_cast_in_a_shared_transaction_rolls_back_alone(file_database):
         thread.join()
     assert outcomes == {"first": "first", "refused": "error: refused", "last": "last"}
     assert set(Service.objects.values_list("name", flat=True)) == {"first", "last"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_caller_waits_for_casts_queued_after_its_own(file_database):
+    """Under steady arrivals a caller returns as soon as its own batch is written: the
+    writer thread writes every batch, so no caller is kept busy with later casts."""
+    from mutuals.governance.ballots.group_commit import GroupCommit
+
+    group = GroupCommit()
+    first_writing, release_first, release_second = (threading.Event() for _ in range(3))
+    writers: dict[str, str] = {}
+    returned: list[str] = []
+
+    def work(name, hold=None):
+        writers[name] = threading.current_thread().name
+        if name == "first":
+            first_writing.set()
+        if hold is not None:
+            assert hold.wait(10), "the test did not release the batch"
+        return name
+
+    def caller(name, hold=None):
+        try:
+            group.run(lambda: work(name, hold))
+            returned.append(name)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=caller, args=("first", release_first), name="first")
+    first.start()
+    assert first_writing.wait(10)
+    second = threading.Thread(target=caller, args=("second", release_second), name="second")
+    second.start()
+    while True:  # wait until the second cast is queued behind the first batch
+        with group._guard:
+            if group._queue:
+                break
+    release_first.set()
+    first.join(10)
+    assert not first.is_alive(), "the first caller waited for the next batch"
+    assert returned == ["first"]
+    release_second.set()
+    second.join(10)
+    assert returned == ["first", "second"]
+    assert writers == {"first": "ballot-writer", "second": "ballot-writer"}
+    for _ in range(1000):  # the writer stands down once the queue is empty
+        with group._guard:
+            if not group._writing:
+                break
+        threading.Event().wait(0.01)
+    assert not group._writing and not group._queue
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_leaves_no_old_vote_rows_behind_on_sqlite(file_database, provider, staff):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's secure_delete and write-ahead log; PostgreSQL is vacuumed")
+    import pathlib
+
+    ballot = ballots.create_ballot(draft(provider))
+    ballots.freeze(ballot.pk)
+    ballot = ballots.open_ballot(ballot.pk)
+    for person in staff:
+        ballots.cast_vote(ballot.pk, person.user, option(ballot, "Yes"))
+    ballots.close_ballot(ballot.pk)
+    path = pathlib.Path(connection.settings_dict["NAME"])
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0, "the write-ahead log was not truncated"
+    stored = path.read_bytes()
+    for digest in Vote.objects.filter(ballot=ballot).values_list("receipt_digest", flat=True):
+        # once in the table and once in its unique index: no stale copy in freed space
+        assert stored.count(digest.encode()) == 2

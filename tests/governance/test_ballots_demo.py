@@ -43,6 +43,14 @@ def test_demo_ballots_are_held_once_and_the_demo_staff_member_can_vote(provider)
     record = StaffVoteRecord.objects.get(organisation=provider, subject="spin_out")
     assert record.ballot_id == spin_out.pk and record.electorate == 31
     assert 0.5 < record.turnout <= 1
+    assert list(spin_out.options.values_list("counts_as", flat=True)) == [
+        "for",
+        "against",
+        "abstain",
+    ]
+    counts = {c.label: c.votes for c in ballots.result(spin_out).counts}
+    assert record.votes_for == counts["Yes, spin out"]
+    assert record.votes_against == counts["No, stay in the public body"]
     assert spin_out.events.get(kind="open").at.date() == spin_out.opens_at.date()
 
     open_now = Ballot.objects.get(question=OPEN_QUESTION)

@@ -100,6 +100,7 @@ def test_the_command_runs_a_ballot_and_verify_fails_on_alteration(provider, staf
     call_command(
         "ballot", "create", organisation="NLK01", question="Adopt the new constitution?",
         option=["For", "Against"], electorate_date="2024-03-01", subject="constitution",
+        for_option="For", against_option="Against",
         opens=(now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         closes=(now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), stdout=out,
     )  # fmt: skip

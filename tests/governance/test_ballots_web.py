@@ -62,6 +62,8 @@ def _create(manager_client, health) -> Ballot:
         "question": "Should we become a staff-owned mutual?",
         "options": "Yes\nNo\n",
         "subject": "spin_out",
+        "for_option": "Yes",
+        "against_option": "No",
         "electorate_date": ELECTORATE_DAY.isoformat(),
         "members_only": "no",
         "opens_at": f"{now - dt.timedelta(hours=1):%Y-%m-%d %H:%M}",
@@ -97,6 +99,7 @@ def test_a_ballot_from_creation_to_result_on_the_web(world, people):
 
     voter = _client_for(people["voters"][0].user)
     assert "Vote</a>" in _ok(voter.get(ballot.get_absolute_url()))
+    assert "Yes (counts as in favour)" in _ok(manager.get(ballot.get_absolute_url()))
     _ok(voter.get(reverse("ballot-vote", args=[ballot.pk])))
     missing = _ok(voter.post(reverse("ballot-vote", args=[ballot.pk]), {}), 400)
     assert "Select the option you vote for" in missing
@@ -168,3 +171,45 @@ def test_who_may_see_and_run_ballots(world, people):
     )
     assert other.get(reverse("ballots", args=[world["health"].pk])).status_code == 403
     assert staff.get(reverse("ballot-result", args=[ballot.pk])).status_code == 404
+
+
+def test_a_ballot_left_closed_offers_to_publish_its_result(world, people):
+    from mutuals.governance import ballots
+
+    manager = _client_for(people["manager"])
+    ballot = _create(manager, world["health"])
+    for step in ("freeze", "open"):
+        manager.post(reverse("ballot-manage", args=[ballot.pk]), {"step": step})
+    ballots.close_ballot(ballot.pk)  # closed, but its tally never ran
+    page = _ok(manager.get(ballot.get_absolute_url()))
+    assert 'value="tally"' in page and "Publish the result" in page
+    response = manager.post(reverse("ballot-manage", args=[ballot.pk]), {"step": "tally"})
+    assert response.status_code == 302
+    ballot.refresh_from_db()
+    assert ballot.status == "tallied"
+    _ok(manager.get(reverse("ballot-result", args=[ballot.pk])))
+
+
+def test_the_form_asks_which_spin_out_option_is_for_and_against(world, people):
+    manager = _client_for(people["manager"])
+    now = timezone.localtime()
+    form = {
+        "question": "Should we leave the trust?",
+        "options": "No\nYes\n",
+        "subject": "spin_out",
+        "for_option": "Aye",
+        "against_option": "",
+        "electorate_date": ELECTORATE_DAY.isoformat(),
+        "members_only": "no",
+        "opens_at": f"{now - dt.timedelta(hours=1):%Y-%m-%d %H:%M}",
+        "closes_at": f"{now + dt.timedelta(days=3):%Y-%m-%d %H:%M}",
+    }
+    url = reverse("ballot-new", args=[world["health"].pk])
+    page = _ok(manager.post(url, form), 400)
+    assert "&#x27;Aye&#x27; is not one of No, Yes" in page
+    assert "Enter the option that counts as against" in page
+    assert (
+        manager.post(url, form | {"for_option": "Yes", "against_option": "No"}).status_code == 302
+    )
+    ballot = Ballot.objects.get(question=form["question"])
+    assert dict(ballot.options.values_list("label", "counts_as")) == {"No": "against", "Yes": "for"}

@@ -25,8 +25,7 @@ class BallotForm(forms.Form):
     )
     options = forms.CharField(
         label="Options",
-        help_text="One option a line, in the order they are shown. For a spin-out or "
-        "constitution ballot, put the option in favour first and the one against second",
+        help_text="One option a line, in the order they are shown",
         error_messages={"required": "Enter at least two options, one a line"},
         widget=forms.Textarea,
     )
@@ -36,6 +35,22 @@ class BallotForm(forms.Form):
         initial=StaffVoteRecord.Subject.OTHER,
         widget=forms.RadioSelect,
         error_messages={"required": "Select what the ballot decides"},
+    )
+    for_option = forms.CharField(
+        label="Option in favour (spin-out and constitution ballots only)",
+        required=False,
+        max_length=200,
+        help_text="Copy the option whose votes count as for in the staff-control "
+        "assessment, such as Yes. Leave blank for other ballots",
+        error_messages={"max_length": "The option in favour must be 200 characters or fewer"},
+    )
+    against_option = forms.CharField(
+        label="Option against (spin-out and constitution ballots only)",
+        required=False,
+        max_length=200,
+        help_text="Copy the option whose votes count as against, such as No. Any other "
+        "option counts as an abstention",
+        error_messages={"max_length": "The option against must be 200 characters or fewer"},
     )
     electorate_date = forms.DateField(
         label="Electorate date",

@@ -95,14 +95,35 @@ def cast_as_elector(
     return _cast(ballot_id, option_id, mark, now)
 
 
+@dataclass(frozen=True)
+class _Sealed:
+    """A vote's receipt code, random key and seal: made before the write, so the time
+    spent holding the database's write lock is only the statements themselves."""
+
+    code: str
+    digest: str
+    vote_id: uuid.UUID
+    seal: str
+
+    @classmethod
+    def make(cls, ballot_id: int, option_id: int) -> _Sealed:
+        code = secrecy.new_receipt_code()
+        digest = secrecy.receipt_digest(ballot_id, code)
+        vote_id = uuid.uuid4()
+        return cls(code, digest, vote_id, secrecy.seal(ballot_id, vote_id, option_id, digest))
+
+
 def _cast(ballot_id: int, option_id: int, mark_voted, now: datetime | None) -> Receipt:
     now = now or timezone.now()
+    sealed = _Sealed.make(ballot_id, option_id)
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        return _SQLITE_CASTS.run(lambda: _cast_once(ballot_id, option_id, mark_voted, now))
-    return _cast_once(ballot_id, option_id, mark_voted, now)
+        return _SQLITE_CASTS.run(lambda: _cast_once(ballot_id, option_id, mark_voted, now, sealed))
+    return _cast_once(ballot_id, option_id, mark_voted, now, sealed)
 
 
-def _cast_once(ballot_id: int, option_id: int, mark_voted, now: datetime) -> Receipt:
+def _cast_once(
+    ballot_id: int, option_id: int, mark_voted, now: datetime, sealed: _Sealed
+) -> Receipt:
     outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
@@ -111,11 +132,8 @@ def _cast_once(ballot_id: int, option_id: int, mark_voted, now: datetime) -> Rec
         if label is None:
             raise _why_refused(ballot_id, option_id, now)
         mark_voted(cursor)
-        code = secrecy.new_receipt_code()
-        digest = secrecy.receipt_digest(ballot_id, code)
-        vote_id = uuid.uuid4()
-        seal = secrecy.seal(ballot_id, vote_id, option_id, digest)
-        cast_sql.insert_vote(cursor, vote_id, ballot_id, option_id, digest, seal)
+        code, digest = sealed.code, sealed.digest
+        cast_sql.insert_vote(cursor, sealed.vote_id, ballot_id, option_id, digest, sealed.seal)
         # The ballot's lock orders the log; taken last, it is held only for the append.
         # Closing takes it too, so a vote racing the close is refused and rolled back.
         # (SQLite's transaction has held the database's write lock from its start.)

@@ -1,10 +1,13 @@
 """The ballot's append-only log: each entry's hash covers its contents and the hash of the
 entry before it, so altering, removing or inserting an entry breaks every later link.
 
-An entry's hash is the SHA-256 of the canonical JSON (sorted keys, no spaces) of
+An entry's hash is an HMAC-SHA256, keyed from ``SECRET_KEY`` with its own salt (not the
+vote seal's), of the canonical JSON (sorted keys, no spaces) of
 ``{"ballot", "sequence", "kind", "at", "payload", "previous"}``, with ``at`` in ISO 8601
 (UTC, whole seconds) or null, and ``previous`` the hash of the entry before (64 zeros for the
-first). Anyone with a copy of the log can recompute it.
+first). Keying it means that someone who can write to the database but does not hold the
+key cannot rewrite the log and recompute every later hash so that it still verifies: a
+plain hash would let them (add electors, edit the freeze entry, rehash the rest).
 
 Casts are logged with no time and an empty payload: the log records that a vote was cast,
 never which vote, so its order cannot be joined to the votes.
@@ -12,16 +15,17 @@ never which vote, so its order cannot be joined to the votes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from mutuals.governance.models import Ballot, BallotEvent
 
 GENESIS = "0" * 64
+ENTRY_SALT = "mutuals.governance.ballots.chain.entry"
 
 
 def canonical(value) -> bytes:
@@ -44,7 +48,7 @@ def entry_hash(
         "payload": payload,
         "previous": previous_hash,
     }
-    return hashlib.sha256(canonical(body)).hexdigest()
+    return salted_hmac(ENTRY_SALT, canonical(body), algorithm="sha256").hexdigest()
 
 
 def append(

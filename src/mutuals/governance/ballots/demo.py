@@ -82,6 +82,8 @@ def _spin_out_ballot(provider, rng) -> Ballot | None:
         opens_at=opens,
         closes_at=closes,
         subject=StaffVoteRecord.Subject.SPIN_OUT,
+        for_option="Yes, spin out",
+        against_option="No, stay in the public body",
     )
     if not lifecycle.electorate(
         Ballot(organisation=provider, electorate_date=electorate_day)

@@ -8,10 +8,11 @@ audit trail as well; casting never is (see :mod:`mutuals.governance.ballots.cast
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from mutuals.accounts import audit
@@ -21,6 +22,7 @@ from mutuals.governance.models import (
     Ballot,
     BallotOption,
     BallotStatus,
+    CountsAs,
     Elector,
     Person,
     RoleGroup,
@@ -33,7 +35,11 @@ from mutuals.registry.models import Organisation, OrganisationKind
 MAX_OPTIONS = 20
 SUBJECTS = tuple(StaffVoteRecord.Subject.values)
 # Spin-out and constitution ballots feed the staff-control assessment as for / against.
+# Each of their options says how it counts (``counts_as``): the draft names the option in
+# favour and the one against; any others count as abstentions.
 RECORDED_SUBJECTS = (StaffVoteRecord.Subject.SPIN_OUT, StaffVoteRecord.Subject.CONSTITUTION)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,24 @@ class BallotDraft:
     closes_at: datetime
     subject: str = StaffVoteRecord.Subject.OTHER
     members_only: bool = False
+    for_option: str = ""
+    against_option: str = ""
+
+    def counts_as(self) -> dict[str, str]:
+        """Each option's label → how it counts; empty unless the subject is recorded."""
+        if self.subject not in RECORDED_SUBJECTS:
+            return {}
+        for_label = self.for_option.strip().casefold()
+        against_label = self.against_option.strip().casefold()
+        labels = [label.strip() for label in self.options if label.strip()]
+        return {
+            label: CountsAs.FOR
+            if label.casefold() == for_label
+            else CountsAs.AGAINST
+            if label.casefold() == against_label
+            else CountsAs.ABSTAIN
+            for label in labels
+        }
 
 
 def problems_in(draft: BallotDraft) -> dict[str, str]:
@@ -72,10 +96,45 @@ def problems_in(draft: BallotDraft) -> dict[str, str]:
         problems["options"] = "Each option must be 200 characters or fewer"
     if draft.subject not in SUBJECTS:
         problems["subject"] = f"The subject must be one of {', '.join(SUBJECTS)}"
+    elif "options" not in problems:
+        problems |= _counting_problems(draft, labels)
     if draft.closes_at <= draft.opens_at:
         problems["closes_at"] = "The closing time must be after the opening time"
     if draft.electorate_date > timezone.localdate(draft.opens_at):
         problems["electorate_date"] = "The electorate date must be on or before the opening day"
+    return problems
+
+
+def _counting_problems(draft: BallotDraft, labels: list[str]) -> dict[str, str]:
+    """A spin-out or constitution ballot must say which option is for and which against,
+    each one of its options; other ballots must not."""
+    chosen = {
+        "for_option": draft.for_option.strip(),
+        "against_option": draft.against_option.strip(),
+    }
+    if draft.subject not in RECORDED_SUBJECTS:
+        return {
+            name: "Only spin-out and constitution ballots count options as for or against: "
+            "leave this blank"
+            for name, value in chosen.items()
+            if value
+        }
+    problems = {}
+    folded = {label.casefold() for label in labels}
+    for name, side in (("for_option", "in favour"), ("against_option", "against")):
+        value = chosen[name]
+        if not value:
+            problems[name] = (
+                f"Enter the option that counts as {side}: the staff-control assessment "
+                "reads this ballot's result"
+            )
+        elif value.casefold() not in folded:
+            problems[name] = (
+                f"The option that counts as {side} must be one of the options exactly; "
+                f"{value!r} is not one of {', '.join(labels)}"
+            )
+    if not problems and chosen["for_option"].casefold() == chosen["against_option"].casefold():
+        problems["against_option"] = "The option against must differ from the option in favour"
     return problems
 
 
@@ -95,24 +154,23 @@ def create_ballot(draft: BallotDraft, *, user=None, now: datetime | None = None)
             closes_at=draft.closes_at,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
+        counts_as = draft.counts_as()
         BallotOption.objects.bulk_create(
-            BallotOption(ballot=ballot, position=n, label=label)
+            BallotOption(ballot=ballot, position=n, label=label, counts_as=counts_as.get(label, ""))
             for n, label in enumerate(labels, start=1)
         )
-        chain.append(
-            ballot,
-            "create",
-            {
-                "question": ballot.question,
-                "options": labels,
-                "subject": ballot.subject,
-                "electorate_date": ballot.electorate_date.isoformat(),
-                "members_only": ballot.members_only,
-                "opens_at": _iso(ballot.opens_at),
-                "closes_at": _iso(ballot.closes_at),
-            },
-            at=now,
-        )
+        payload = {
+            "question": ballot.question,
+            "options": labels,
+            "subject": ballot.subject,
+            "electorate_date": ballot.electorate_date.isoformat(),
+            "members_only": ballot.members_only,
+            "opens_at": _iso(ballot.opens_at),
+            "closes_at": _iso(ballot.closes_at),
+        }
+        if counts_as:
+            payload["counts_as"] = [str(counts_as[label]) for label in labels]
+        chain.append(ballot, "create", payload, at=now)
         audit.record("ballot-create", user=user, obj=ballot, organisation=draft.organisation)
     return ballot
 
@@ -216,7 +274,8 @@ def close_ballot(ballot_id: int, *, user=None, now: datetime | None = None) -> B
     """Close voting. Closing before the set time brings the closing time forward (logged).
 
     The ballot's votes are rewritten in receipt-digest order in the same transaction, so
-    neither row order nor the rows' write transactions reflect the order they were cast in.
+    neither row order nor the rows' write transactions reflect the order they were cast in;
+    once it commits, the space the old rows held is scrubbed (:func:`scrub_old_votes`).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -229,6 +288,7 @@ def close_ballot(ballot_id: int, *, user=None, now: datetime | None = None) -> B
         ballot.status = BallotStatus.CLOSED
         ballot.save(update_fields=["closes_at", "status"])
         votes = rewrite_votes(ballot)
+        transaction.on_commit(scrub_old_votes)
         chain.append(
             ballot,
             "close",
@@ -241,7 +301,23 @@ def close_ballot(ballot_id: int, *, user=None, now: datetime | None = None) -> B
 
 def rewrite_votes(ballot: Ballot) -> int:
     """Delete and re-insert the ballot's votes sorted by receipt digest (keys, options and
-    seals unchanged)."""
+    seals unchanged). On SQLite the deleted rows' space is overwritten with zeros
+    (``secure_delete``), so the old rows in casting order do not linger in free pages."""
+    secure = connection.vendor == "sqlite"
+    if secure:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA secure_delete")
+            before = cursor.fetchone()[0]
+            cursor.execute("PRAGMA secure_delete = ON")
+    try:
+        return _rewrite(ballot)
+    finally:
+        if secure:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA secure_delete = {int(before)}")
+
+
+def _rewrite(ballot: Ballot) -> int:
     rows = list(
         Vote.objects.filter(ballot=ballot)
         .order_by("receipt_digest")
@@ -258,21 +334,51 @@ def rewrite_votes(ballot: Ballot) -> int:
     return len(rows)
 
 
+def scrub_old_votes() -> None:
+    """After a close commits, outside any transaction: on SQLite, checkpoint and truncate
+    the write-ahead log, which still holds the pages as they were while voting was open; on
+    PostgreSQL, vacuum the vote table so its dead rows are freed. Neither erases copies the
+    operating system, the PostgreSQL write-ahead log or a backup already holds; a failure
+    is logged, not raised (the close itself has committed)."""
+    if connection.in_atomic_block:
+        return
+    table = connection.ops.quote_name(Vote._meta.db_table)
+    statement = {
+        "sqlite": "PRAGMA wal_checkpoint(TRUNCATE)",
+        "postgresql": f"VACUUM {table}",
+    }.get(connection.vendor)
+    if statement is None:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    except DatabaseError as error:
+        log.warning("Could not scrub the vote table after a close (%s): %s", statement, error)
+
+
 @dataclass
 class TickReport:
     opened: list[Ballot] = field(default_factory=list)
     closed: list[Ballot] = field(default_factory=list)
+    # Closed earlier without a result (the tally after the close failed): published now.
+    published: list[Ballot] = field(default_factory=list)
     waiting: list[tuple[Ballot, str]] = field(default_factory=list)
 
 
 def tick(*, now: datetime | None = None) -> TickReport:
     """Open frozen ballots whose opening time has come; close and tally open ballots whose
-    closing time has passed. Drafts due to open are reported, not frozen: a person freezes
-    an electorate. Run it every minute or so (``mutuals ballot tick``)."""
+        closing time has passed; publish the result of any closed ballot that lacks one (its
+    tally failed after the close, which is a transaction of its own). Drafts due to open are reported, not frozen: a person freezes
+        an electorate. Run it every minute or so (``mutuals ballot tick``)."""
     from mutuals.governance.ballots.tally import tally
 
     now = now or timezone.now()
     report = TickReport()
+    for ballot in Ballot.objects.filter(status=BallotStatus.CLOSED).order_by("pk"):
+        try:
+            report.published.append(tally(ballot.pk, now=now))
+        except WrongStage:  # a manager published it in the meantime
+            continue
     due = Ballot.objects.filter(opens_at__lte=now)
     for ballot in due.filter(status=BallotStatus.FROZEN, closes_at__gt=now).order_by("pk"):
         report.opened.append(open_ballot(ballot.pk, now=now))

@@ -4,7 +4,8 @@ The tally entry in the log holds the electorate, the number of votes, the count 
 option (by position) and the results digest over every (receipt digest, option) pair, so
 ``verify`` can recount and compare. A spin-out or constitution ballot also writes its
 :class:`~mutuals.governance.models.StaffVoteRecord`, which the staff-control assessment
-reads: the first option counts as for, the second as against, any others as abstentions.
+reads: each option counts as its ``counts_as`` says (for, against or abstention), set when
+the ballot was created and logged in its create entry, whatever order the options are in.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mutuals.governance.models import (
     Ballot,
     BallotEvent,
     BallotStatus,
+    CountsAs,
     StaffVoteRecord,
     Vote,
 )
@@ -93,6 +95,11 @@ def tally(ballot_id: int, *, user=None, now: datetime | None = None) -> Ballot:
 
 
 def record_staff_vote(ballot: Ballot, counts: dict[int, int]) -> StaffVoteRecord:
+    """Write the ballot's staff vote record; an option without ``counts_as`` counts as an
+    abstention."""
+    sides = dict.fromkeys(CountsAs.values, 0)
+    for position, counts_as in ballot.options.values_list("position", "counts_as"):
+        sides[counts_as or CountsAs.ABSTAIN] += counts.get(position, 0)
     record, _ = StaffVoteRecord.objects.update_or_create(
         ballot=ballot,
         defaults={
@@ -101,9 +108,9 @@ def record_staff_vote(ballot: Ballot, counts: dict[int, int]) -> StaffVoteRecord
             "held_on": timezone.localdate(ballot.closes_at),
             "question": ballot.question,
             "electorate": ballot.electorate_size or 0,
-            "votes_for": counts.get(1, 0),
-            "votes_against": counts.get(2, 0),
-            "abstentions": sum(n for position, n in counts.items() if position > 2),
+            "votes_for": sides[CountsAs.FOR],
+            "votes_against": sides[CountsAs.AGAINST],
+            "abstentions": sides[CountsAs.ABSTAIN],
             "source": f"Mutuals ballot {ballot.pk}",
         },
     )

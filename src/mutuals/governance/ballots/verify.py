@@ -1,6 +1,7 @@
 """``verify``: recompute everything a ballot's result rests on and name what was altered.
 
-Checks, in order: the log's chain (each entry's hash and its link to the one before); the
+Checks, in order: the log's chain (each entry's hash and its link to the one before); that
+each option still counts (for, against, abstention) as the create entry recorded; the
 electorate against the freeze entry (the electors' register references hashed again); every
 vote's seal; that votes, has-voted marks and "cast" entries number the same; and, once
 tallied, the count per option and the results digest against the tally entry.
@@ -34,6 +35,7 @@ def verify(ballot_id: int) -> Verification:
     report = Verification(ballot, entries=len(events))
     report.problems += chain.chain_problems(ballot.pk, events)
     by_kind = _last_by_kind(events)
+    report.problems += _counting_problems(ballot, by_kind.get("create"))
     report.problems += _electorate_problems(ballot, by_kind.get("freeze"))
     report.votes, vote_problems = _vote_problems(ballot)
     report.problems += vote_problems
@@ -45,6 +47,23 @@ def verify(ballot_id: int) -> Verification:
 
 def _last_by_kind(events: list[BallotEvent]) -> dict[str, BallotEvent]:
     return {event.kind: event for event in events}
+
+
+def _counting_problems(ballot: Ballot, create: BallotEvent | None) -> list[str]:
+    """An option's ``counts_as`` decides what the staff-control assessment reads; the create
+    entry records it, so an edited option is caught."""
+    if create is None:
+        return []
+    # Only spin-out and constitution ballots log ``counts_as``; one created before options
+    # were counted explicitly logged none (its options kept the old order's meaning).
+    recorded = create.payload.get("counts_as")
+    stored = list(ballot.options.order_by("position").values_list("counts_as", flat=True))
+    if recorded is None or recorded == stored:
+        return []
+    return [
+        f"how the options count (for, against, abstention) differs from log entry "
+        f"#{create.sequence} (create)"
+    ]
 
 
 def _electorate_problems(ballot: Ballot, freeze: BallotEvent | None) -> list[str]:

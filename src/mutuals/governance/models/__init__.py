@@ -6,6 +6,7 @@ from mutuals.governance.models.ballots import (
     BallotEvent,
     BallotOption,
     BallotStatus,
+    CountsAs,
     Elector,
     Vote,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "BallotEvent",
     "BallotOption",
     "BallotStatus",
+    "CountsAs",
     "Elector",
     "Vote",
     "BoardSeat",

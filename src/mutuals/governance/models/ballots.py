@@ -15,11 +15,15 @@ What is stored keeps voter and choice apart:
   was cast" with nothing that identifies which :class:`Vote` it produced.
 
 At the close a ballot's votes are deleted and re-inserted in receipt-digest order in one
-transaction, so neither their physical order nor (on PostgreSQL) their writing transaction
-reflects the order of casting. While a ballot is open, someone reading the database's
-physical row order or PostgreSQL's transaction ids could still pair a new vote with a new
-``has_voted`` mark; that is the remaining limit. The services that write these rows are in
-:mod:`mutuals.governance.ballots`.
+transaction, so neither the live rows' physical order nor (on PostgreSQL) their writing
+transaction reflects the order of casting. The old rows are scrubbed as far as the database
+allows: SQLite overwrites the freed space (``secure_delete``) and its write-ahead log is
+truncated after the commit; PostgreSQL's vote table is vacuumed after the commit, which
+frees the dead rows but does not erase their bytes. Until that space is reused, someone
+reading the database's files, its write-ahead log or a backup taken while the ballot was
+open could still pair a vote with a ``has_voted`` mark, as could someone watching the
+database while the ballot is open; those are the limits. The services that write these rows
+are in :mod:`mutuals.governance.ballots`.
 """
 
 from __future__ import annotations
@@ -88,10 +92,25 @@ class Ballot(models.Model):
         return reverse("ballot", args=[self.pk])
 
 
+class CountsAs(models.TextChoices):
+    """How an option of a spin-out or constitution ballot counts in the staff vote record."""
+
+    FOR = "for", "In favour"
+    AGAINST = "against", "Against"
+    ABSTAIN = "abstain", "Abstention"
+
+
 class BallotOption(models.Model):
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="options")
     position = models.PositiveSmallIntegerField()
     label = models.CharField(max_length=200)
+    counts_as = models.CharField(
+        max_length=10,
+        choices=CountsAs.choices,
+        blank=True,
+        help_text="For spin-out and constitution ballots: whether a vote for this option "
+        "counts as for, against or an abstention; blank for other ballots.",
+    )
 
     class Meta:
         ordering = ["ballot", "position"]

@@ -56,6 +56,13 @@ class Person(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "reference"], name="one_register_entry_per_reference"
             ),
+            models.UniqueConstraint(
+                fields=["organisation", "user"],
+                condition=Q(user__isnull=False),
+                name="one_register_entry_per_user",
+                violation_error_message="That sign-in is already linked to another entry on "
+                "this organisation's register.",
+            ),
             models.CheckConstraint(
                 condition=Q(employed_until__isnull=True)
                 | Q(employed_from__isnull=True)

@@ -31,13 +31,24 @@ MANAGER_STEPS = {
     "freeze": ballots.freeze,
     "open": ballots.open_ballot,
     "close": lambda pk, user: ballots.tally(ballots.close_ballot(pk, user=user).pk, user=user),
+    "tally": ballots.tally,
 }
 STEP_DONE = {
     "freeze": "The electorate is frozen",
     "open": "Voting is open",
     "close": "Voting is closed and the result is published",
+    "tally": "The result is published",
 }
-FORM_FIELDS = {"question", "options", "subject", "electorate_date", "opens_at", "closes_at"}
+FORM_FIELDS = {
+    "question",
+    "options",
+    "subject",
+    "for_option",
+    "against_option",
+    "electorate_date",
+    "opens_at",
+    "closes_at",
+}
 
 
 def _provider(request, pk: int) -> Organisation:
@@ -107,6 +118,8 @@ def ballot_new(request, pk: int):
             closes_at=data["closes_at"],
             subject=data["subject"],
             members_only=data["members_only"] == "yes",
+            for_option=data["for_option"],
+            against_option=data["against_option"],
         )
         try:
             ballot = ballots.create_ballot(draft, user=request.user)
@@ -157,6 +170,7 @@ def _next_step(ballot: Ballot) -> tuple[str, str] | None:
         BallotStatus.DRAFT: ("freeze", "Freeze the electorate"),
         BallotStatus.FROZEN: ("open", "Open voting now"),
         BallotStatus.OPEN: ("close", "Close voting and publish the result"),
+        BallotStatus.CLOSED: ("tally", "Publish the result"),
     }.get(BallotStatus(ballot.status))
 
 

@@ -20,7 +20,10 @@ class Command(BaseCommand):
         "Secret staff ballots: create one (--organisation, --question, --option repeated, "
         "--electorate-date, --opens, --closes, --subject), freeze its electorate, open, "
         "close, tally, verify (recompute the log, seals and tally; exits non-zero naming "
-        "any altered entry), or tick (open and close ballots whose time has come)."
+        "any altered entry), or tick (open and close ballots whose time has come, and tally closed ones left without "
+        "a result). A spin_out or constitution ballot needs --for-option and --against-option: "
+        "the options whose votes count as for and against in the staff-control assessment "
+        "(others count as abstentions)."
     )
 
     def add_arguments(self, parser):
@@ -50,6 +53,21 @@ class Command(BaseCommand):
             default="other",
             choices=ballots.lifecycle.SUBJECTS,
             help="create: spin_out and constitution ballots feed the staff-control assessment",
+        )
+        parser.add_argument(
+            "--for-option",
+            dest="for_option",
+            default="",
+            metavar="LABEL",
+            help="create, spin_out or constitution: the option (as given to --option) that "
+            "counts as in favour",
+        )
+        parser.add_argument(
+            "--against-option",
+            dest="against_option",
+            default="",
+            metavar="LABEL",
+            help="create, spin_out or constitution: the option that counts as against",
         )
         parser.add_argument(
             "--members-only",
@@ -89,8 +107,13 @@ class Command(BaseCommand):
             closes_at=_moment(options["closes"], "--closes"),
             subject=options["subject"],
             members_only=options["members_only"],
+            for_option=options["for_option"],
+            against_option=options["against_option"],
         )
-        ballot = ballots.create_ballot(draft)
+        try:
+            ballot = ballots.create_ballot(draft)
+        except ballots.BallotInvalid as invalid:
+            raise CommandError(_invalid_text(invalid)) from None
         self.stdout.write(
             f"Created ballot {ballot.pk} for {ballot.organisation.name}: {ballot.question} "
             f"Freeze its electorate next: mutuals ballot freeze {ballot.pk}"
@@ -142,10 +165,31 @@ class Command(BaseCommand):
             self.stdout.write(f"Opened ballot {ballot.pk}: {ballot.question}")
         for ballot in report.closed:
             self.stdout.write(f"Closed and tallied ballot {ballot.pk}: {ballot.question}")
+        for ballot in report.published:
+            self.stdout.write(
+                f"Tallied ballot {ballot.pk}, which had closed without a result: {ballot.question}"
+            )
         for ballot, why in report.waiting:
             self.stderr.write(f"Ballot {ballot.pk} is due but waits: {why}.")
-        if not (report.opened or report.closed or report.waiting):
+        if not (report.opened or report.closed or report.published or report.waiting):
             self.stdout.write("No ballot is due to open or close.")
+
+
+FLAGS = {
+    "options": "--option",
+    "opens_at": "--opens",
+    "closes_at": "--closes",
+    "for_option": "--for-option",
+    "against_option": "--against-option",
+}
+
+
+def _invalid_text(invalid) -> str:
+    lines = [
+        f"  {FLAGS.get(field, '--' + field.replace('_', '-'))}: {reason}"
+        for field, reason in invalid.problems.items()
+    ]
+    return "The ballot was not created:\n" + "\n".join(lines)
 
 
 def _organisation(key: str) -> Organisation:
