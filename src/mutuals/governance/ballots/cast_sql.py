@@ -44,12 +44,14 @@ def elector_of_user(cursor, ballot_id: int, user_id: int) -> int | None:
 
 
 def mark_user_voted(cursor, ballot_id: int, user_id: int) -> int:
-    """Mark the user's elector row (their lowest register entry) as having voted. Rows
-    changed: 1 for the first vote; 0 if they are not an elector or have voted already."""
+    """Mark the user's elector row as having voted. Rows changed: 1 for the first vote; 0
+    if they are not an elector or have voted already. A sign-in is linked to at most one
+    entry on a provider's register (a database constraint), so a ballot has at most one
+    elector per user; the query starts from the user's register entries (an index on
+    user) rather than from the ballot's electorate."""
     cursor.execute(
-        f"UPDATE {_table(Elector)} SET has_voted = %s WHERE has_voted = %s AND id = ("
-        f"SELECT e.id FROM {_table(Elector)} e JOIN {_table(Person)} p ON p.id = e.person_id "
-        "WHERE e.ballot_id = %s AND p.user_id = %s ORDER BY e.person_id LIMIT 1)",
+        f"UPDATE {_table(Elector)} SET has_voted = %s WHERE has_voted = %s AND ballot_id = %s "
+        f"AND person_id IN (SELECT p.id FROM {_table(Person)} p WHERE p.user_id = %s)",
         [True, False, ballot_id, user_id],
     )
     return cursor.rowcount
