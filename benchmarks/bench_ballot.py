@@ -26,8 +26,9 @@ import threading
 import time
 from pathlib import Path
 
+from _postgres import scratch_database
+
 HERE = Path(__file__).resolve()
-POSTGRES = os.environ.get("MUTUALS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = "mutuals_bench_ballot"
 VOTERS = 10
 ALONE = 200  # voters who vote first, one at a time, for the cost of a cast on its own
@@ -170,16 +171,6 @@ def worker(database_url: str, members: int) -> dict:
     }
 
 
-def postgres_database(drop_only: bool = False) -> str:
-    import psycopg
-
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        if not drop_only:
-            connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    return POSTGRES.rsplit("/", 1)[0] + f"/{BENCH_DB}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000)
@@ -196,12 +187,16 @@ def main() -> None:
         for name in ("sqlite", "postgres"):
             if args.only and name != args.only:
                 continue
-            url = f"sqlite:///{folder}/ballot.sqlite3" if name == "sqlite" else postgres_database()
+            url = (
+                f"sqlite:///{folder}/ballot.sqlite3"
+                if name == "sqlite"
+                else scratch_database(BENCH_DB)
+            )
             env = {**os.environ, "MUTUALS_DATA_DIR": folder}
             command = [sys.executable, str(HERE), "--members", str(args.members), "--worker", url]
             output = subprocess.run(command, env=env, capture_output=True, text=True)
             if name == "postgres":
-                postgres_database(drop_only=True)
+                scratch_database(BENCH_DB, drop_only=True)
             if output.returncode:
                 sys.exit(f"The {name} run failed:\n{output.stderr}")
             r = json.loads(output.stdout.strip().splitlines()[-1])

@@ -24,8 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _postgres import scratch_database
+
 HERE = Path(__file__).resolve()
-POSTGRES = os.environ.get("MUTUALS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = "mutuals_bench_digests"
 PROVIDERS = 20
 
@@ -141,16 +142,6 @@ def worker(database_url: str, recipients: int) -> dict:
     return {"send_s": send_s, "rerun_s": rerun_s, "bare_s": bare_s, "sent": summary.sent}
 
 
-def postgres_database(drop_only: bool = False) -> str:
-    import psycopg
-
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        if not drop_only:
-            connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    return POSTGRES.rsplit("/", 1)[0] + f"/{BENCH_DB}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=2000)
@@ -166,7 +157,11 @@ def main() -> None:
         for name in ("sqlite", "postgres"):
             if args.only and name != args.only:
                 continue
-            url = f"sqlite:///{folder}/digests.sqlite3" if name == "sqlite" else postgres_database()
+            url = (
+                f"sqlite:///{folder}/digests.sqlite3"
+                if name == "sqlite"
+                else scratch_database(BENCH_DB)
+            )
             env = {**os.environ, "MUTUALS_DATA_DIR": folder}
             command = [
                 sys.executable,
@@ -178,7 +173,7 @@ def main() -> None:
             ]
             output = subprocess.run(command, env=env, capture_output=True, text=True)
             if name == "postgres":
-                postgres_database(drop_only=True)
+                scratch_database(BENCH_DB, drop_only=True)
             if output.returncode:
                 sys.exit(f"The {name} run failed:\n{output.stderr}")
             r = json.loads(output.stdout.strip().splitlines()[-1])

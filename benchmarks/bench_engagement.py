@@ -23,8 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _postgres import scratch_database
+
 HERE = Path(__file__).resolve()
-POSTGRES = os.environ.get("MUTUALS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = "mutuals_bench_engagement"
 
 
@@ -93,16 +94,6 @@ def worker(database_url: str) -> dict:
     }
 
 
-def postgres_database(drop_only: bool = False) -> str:
-    import psycopg
-
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        if not drop_only:
-            connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    return POSTGRES.rsplit("/", 1)[0] + f"/{BENCH_DB}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["sqlite", "postgres"])
@@ -115,12 +106,16 @@ def main() -> None:
         for name in ("sqlite", "postgres"):
             if args.only and name != args.only:
                 continue
-            url = f"sqlite:///{folder}/eng.sqlite3" if name == "sqlite" else postgres_database()
+            url = (
+                f"sqlite:///{folder}/eng.sqlite3"
+                if name == "sqlite"
+                else scratch_database(BENCH_DB)
+            )
             env = {**os.environ, "MUTUALS_DATA_DIR": folder}
             command = [sys.executable, str(HERE), "--worker", url]
             output = subprocess.run(command, env=env, capture_output=True, text=True)
             if name == "postgres":
-                postgres_database(drop_only=True)
+                scratch_database(BENCH_DB, drop_only=True)
             if output.returncode:
                 sys.exit(f"The {name} run failed:\n{output.stderr}")
             r = json.loads(output.stdout.strip().splitlines()[-1])

@@ -17,17 +17,13 @@ from django.db.models import Q
 
 from mutuals.accounts import audit
 from mutuals.governance.models.register import Holding, Person, ShareClass
+from mutuals.tabular import CellError
 
 Outcome = Literal["created", "changed", "unchanged"]
 
 
-class HoldingConflict(ValueError):
-    """A holding change contradicts the history already recorded."""
-
-    def __init__(self, column: str, reason: str):
-        super().__init__(reason)
-        self.column = column
-        self.reason = reason
+class HoldingConflict(CellError):
+    """A holding change contradicts the history already recorded (named by its column)."""
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from mutuals.governance.models.register import (
     SeatFilledBy,
     ShareClass,
 )
-from mutuals.governance.register.holdings import HoldingChange, HoldingConflict, record_holding
+from mutuals.governance.register.holdings import HoldingChange, record_holding
 from mutuals.registry.models import Organisation
 from mutuals.tabular import CellError, choice, import_table, optional_date, optional_decimal, text
 
@@ -346,10 +346,7 @@ def _holdings(organisation, tally: Tally, user):
         change = HoldingChange(person, share_class, shares, start, end)
 
         def save() -> bool:
-            try:
-                return tally.add(record_holding(change, user=user))
-            except HoldingConflict as conflict:
-                raise CellError(conflict.column, conflict.reason) from None
+            return tally.add(record_holding(change, user=user))  # a conflict is a CellError
 
         return save
 
