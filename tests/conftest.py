@@ -30,7 +30,8 @@ def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     for item in items:
         uses_db = "django_db_setup" in item.fixturenames or item.get_closest_marker("django_db")
-        (keep if uses_db else drop).append(item)
+        sqlite_only = item.get_closest_marker("sqlite_only")
+        (keep if uses_db and not sqlite_only else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

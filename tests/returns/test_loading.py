@@ -90,8 +90,7 @@ def test_staged_and_in_transaction_loads_store_the_same_rows(catalogue, monkeypa
             for rows in SUBMISSIONS
         ]
 
-    cores = loading._cores()
-    parts = [max(1, min(cores, len(rows) // rows_per_part)) for rows in SUBMISSIONS]
+    parts = [max(1, min(loading._MOST_PARTS, len(rows) // rows_per_part)) for rows in SUBMISSIONS]
     assert len(scratch_writes) == (sum(parts) if connection.vendor == "sqlite" else 0)
     assert staged == in_transaction == [0, 1, 1]
     assert stored() == rows_staged
@@ -137,3 +136,39 @@ def test_rows_are_put_in_the_order_of_the_unique_indexes():
     )
     ordered = loading._in_index_order(shuffled)
     assert ordered.equals(shuffled.sort("organisation_id", "metric_id", "period"))
+
+
+def test_rows_already_in_index_order_are_left_as_they_are():
+    ordered = pl.DataFrame(
+        {
+            "organisation_id": [1, 1, 1, 2, 3],
+            "metric_id": [5, 7, 7, 5, 5],
+            "period": ["2011/12", "2010-Q4", "2011-Q2", "2011-06", "2011-Q1"],
+        }
+    )
+    assert loading._in_index_order(ordered) is ordered
+    repeated = ordered.vstack(ordered.tail(1))
+    assert loading._in_index_order(repeated).equals(repeated.sort(repeated.columns))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.sqlite_only
+def test_a_slice_that_fails_to_be_written_undoes_the_slices_before_it(catalogue, monkeypatch):
+    monkeypatch.setattr(loading, "_ROWS_PER_PART", 1)
+    write_scratch = loading._write_scratch
+    written = []
+
+    def fail_on_the_second(path, rows):
+        if written:
+            raise OSError("no space left on device")
+        written.append(write_scratch(path, rows))
+
+    monkeypatch.setattr(loading, "_write_scratch", fail_on_the_second)
+    with pytest.raises(OSError, match="no space"):
+        load_observations(frame(catalogue, SUBMISSIONS[0]), source="cli")
+
+    assert written and not Observation.objects.exists() and not Submission.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        attached = [row[1] for row in cursor.fetchall()]
+    assert not [name for name in attached if name.startswith("mutuals_staging")]

@@ -8,23 +8,25 @@ midway leaves the database as it was.
 A national world's returns run to millions of rows, so they bypass the ORM,
 and go in sorted as the table's unique indexes hold them, so that each insert
 lands beside the last. PostgreSQL takes them by ``COPY``. For SQLite the ADBC
-driver writes them straight from Arrow memory, in C, to scratch databases (one
-slice per core, in parallel), which are then attached to Django's own
-connection: retiring the old versions and one ``INSERT ... SELECT`` per slice
-run in Django's transaction, beside the caller's other writes (its audit
-record), and no second connection ever waits on the first. A caller already
-inside a transaction, where SQLite refuses to attach, has its rows staged in a
-temporary table instead: slower, the same result.
+driver writes them straight from Arrow memory, in C, to scratch databases
+attached to Django's own connection, slice by slice in a background thread;
+as each slice is written, one ``INSERT ... SELECT`` (and, for a resubmission,
+the retiring of the versions it replaces) copies it into the table in Django's
+transaction, beside the caller's other writes (its audit record), while the
+next slice is being written. No second connection ever touches the database
+itself. A caller already inside a transaction, where SQLite refuses to attach,
+has its rows staged in a temporary table instead: slower, the same result.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +74,7 @@ def bulk_load(
     exception there undoes it.
     """
     frame = _in_index_order(frame.select(COLUMNS))
-    with _staging(frame) as staged, transaction.atomic():
+    with _staging(frame) as staged, _deferred_begin(), transaction.atomic():
         submission = Submission.objects.create(
             source=source, filename=filename[:255], submitted_by=user, row_count=frame.height
         )
@@ -83,9 +85,25 @@ def bulk_load(
         yield LoadResult(submission.pk, frame.height, new_versions)
 
 
+@contextmanager
+def _deferred_begin() -> Iterator[None]:
+    """A plain ``BEGIN`` for a transaction started in the body, not SQLite's ``IMMEDIATE``.
+
+    ``BEGIN IMMEDIATE`` would lock every attached database, the scratch files still being
+    written among them. The load's first statement is a write (its submission), so the
+    database itself is locked as soon as with ``IMMEDIATE``.
+    """
+    mode = getattr(connection, "transaction_mode", None)
+    connection.transaction_mode = None
+    try:
+        yield
+    finally:
+        connection.transaction_mode = mode
+
+
 def _in_index_order(frame: pl.DataFrame) -> pl.DataFrame:
     """The rows in the order of the table's unique indexes, so each insert lands by the last."""
-    if frame.height < 2:
+    if frame.height < 2 or _is_in_index_order(frame):
         return frame
     codes = [_dense_codes(frame.get_column(name)) for name in ("organisation_id", "metric_id")]
     codes.append(_dense_codes(frame.get_column("period")))
@@ -93,7 +111,17 @@ def _in_index_order(frame: pl.DataFrame) -> pl.DataFrame:
     if sizes[0] * sizes[1] * sizes[2] >= 2**63:
         return frame.sort("organisation_id", "metric_id", "period")
     key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
-    return frame if key.is_sorted() else frame[key.arg_sort()]
+    return frame[key.arg_sort()]
+
+
+def _is_in_index_order(frame: pl.DataFrame) -> bool:
+    """Whether each row's key is above the one before (as a file written in order has)."""
+    above = pl.lit(False)
+    for name in ("period", "metric_id", "organisation_id"):
+        column = pl.col(name)
+        previous = column.shift(1)
+        above = (column > previous) | ((column == previous) & above)
+    return bool(frame.select(above.slice(1).all()).item())
 
 
 def _dense_codes(column: pl.Series) -> pl.Series:
@@ -113,6 +141,11 @@ class _Part:
 
     table: str
     offset: int = 0
+    written: Future | None = None  # done once the rows are all in the table
+
+    def wait(self) -> None:
+        if self.written is not None:
+            self.written.result()
 
 
 @contextmanager
@@ -133,28 +166,42 @@ def _staging(frame: pl.DataFrame) -> Iterator[list[_Part] | None]:
 
 
 _ROWS_PER_PART = 250_000
+_MOST_PARTS = 16
 
 
 @contextmanager
 def _attached(frame: pl.DataFrame) -> Iterator[list[_Part]]:
-    """``frame`` in scratch databases attached to Django's connection, a slice to a core."""
-    count = max(1, min(_cores(), 4, frame.height // _ROWS_PER_PART))
+    """``frame`` in slices, each in a scratch database attached to Django's connection.
+
+    The slices are written in the background, in order, by as many threads as leave a
+    core for the caller, who copies each into the table once its ``written`` is done.
+    """
+    count = max(1, min(_MOST_PARTS, frame.height // _ROWS_PER_PART))
     size = max(1, -(-frame.height // count))
     slices = [frame.slice(offset, size) for offset in range(0, frame.height, size)] or [frame]
     names = [f"mutuals_staging_{number}" for number in range(len(slices))]
     attached: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mutuals-load-") as folder:
         paths = [Path(folder) / f"{name}.sqlite3" for name in names]
-        with ThreadPoolExecutor(len(slices)) as pool:  # ADBC lets go of the GIL as it writes
-            list(pool.map(_write_scratch, paths, slices))
+        for path in paths:
+            _create_scratch(path)
         try:
             with connection.cursor() as cursor:
                 for path, name in zip(paths, names, strict=True):
                     cursor.execute(f"ATTACH DATABASE %s AS {name}", [str(path)])
                     attached.append(name)
-            yield [
-                _Part(f"{name}.observations", number * size) for number, name in enumerate(names)
-            ]
+            writers = ThreadPoolExecutor(max(1, min(_cores() - 1, 3)))
+            try:
+                # ADBC lets go of the GIL as it writes, and sqlite3 as it copies.
+                written = [
+                    writers.submit(_write_scratch, *job) for job in zip(paths, slices, strict=True)
+                ]
+                yield [
+                    _Part(f"{name}.observations", number * size, done)
+                    for number, (name, done) in enumerate(zip(names, written, strict=True))
+                ]
+            finally:
+                writers.shutdown(cancel_futures=True)
         finally:
             with connection.cursor() as cursor:
                 for name in attached:
@@ -168,8 +215,14 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
+def _create_scratch(path: Path) -> None:
+    """A new SQLite file with the empty table a slice is written to."""
+    with closing(sqlite3.connect(path)) as scratch:
+        scratch.execute(f"CREATE TABLE observations ({', '.join(COLUMNS)})")
+
+
 def _write_scratch(path: Path, frame: pl.DataFrame) -> None:
-    """Write ``frame`` to a new SQLite file through ADBC, which binds Arrow columns in C.
+    """Append ``frame`` to a scratch file's table through ADBC, which binds Arrow columns in C.
 
     The file is scratch, read once and deleted: no journal and no syncing, since a crash
     midway loses nothing that was not about to be thrown away. (ADBC's low-level API, as
@@ -180,7 +233,7 @@ def _write_scratch(path: Path, frame: pl.DataFrame) -> None:
 
     ingest = {
         adbc.INGEST_OPTION_TARGET_TABLE: "observations",
-        adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE,
+        adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_APPEND,
     }
     with (
         adbc_driver_sqlite.connect(str(path)) as database,
@@ -228,14 +281,27 @@ def _sqlite_values(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _load_sqlite(parts: list[_Part], frame: pl.DataFrame, submission_id: int) -> int:
-    """Retire the current versions the staged rows replace and insert them; returns how many."""
+    """Retire the current versions the staged rows replace and insert them; returns how many.
+
+    Part by part, as each is written: a file repeats no key, so no part resubmits a row
+    another part inserts.
+    """
+    retired = 0
+    columns = ", ".join(f"s.{name}" for name in COLUMNS)
+    insert = f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}, version, is_current, submission_id) "
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB for this connection's big write
-        retired = _retire_sqlite(cursor, parts, frame)
-        columns = ", ".join(f"s.{name}" for name in COLUMNS)
-        insert = f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}, version, is_current, submission_id) "
+        cursor.execute(f"DROP TABLE IF EXISTS {_PREVIOUS}")
+        resubmits = _any_current(cursor, frame)
+        if resubmits:
+            cursor.execute(
+                f"CREATE TABLE {_PREVIOUS} "
+                "(staged_row INTEGER PRIMARY KEY, id INTEGER NOT NULL, version INTEGER NOT NULL)"
+            )
         for part in parts:
-            if retired:
+            part.wait()
+            if resubmits:
+                retired += _retire_sqlite(cursor, part)
                 cursor.execute(
                     f"{insert} SELECT {columns}, coalesce(p.version + 1, 1), 1, %s "
                     f"FROM {part.table} AS s LEFT JOIN {_PREVIOUS} AS p "
@@ -250,25 +316,17 @@ def _load_sqlite(parts: list[_Part], frame: pl.DataFrame, submission_id: int) ->
     return retired
 
 
-def _retire_sqlite(cursor, parts: list[_Part], frame: pl.DataFrame) -> int:
-    """Mark not current the rows the staged ones resubmit, noting each one's version."""
-    cursor.execute(f"DROP TABLE IF EXISTS {_PREVIOUS}")
-    if not _any_current(cursor, frame):
-        return 0
+def _retire_sqlite(cursor, part: _Part) -> int:
+    """Mark not current the rows ``part`` resubmits, noting each one's version."""
+    cursor.execute(f"DELETE FROM {_PREVIOUS}")
+    # CROSS JOIN keeps the staged rows outermost, each looked up in the current-version index.
     cursor.execute(
-        f"CREATE TABLE {_PREVIOUS} "
-        "(staged_row INTEGER PRIMARY KEY, id INTEGER NOT NULL, version INTEGER NOT NULL)"
+        f"INSERT INTO {_PREVIOUS} SELECT s.rowid + %s, o.id, o.version "
+        f"FROM {part.table} AS s CROSS JOIN {_TABLE} AS o "
+        "WHERE o.organisation_id = s.organisation_id AND o.metric_id = s.metric_id "
+        "AND o.period = s.period AND o.is_current",
+        [part.offset],
     )
-    for part in parts:
-        # CROSS JOIN keeps the staged rows outermost, each looked up in the current-version
-        # index.
-        cursor.execute(
-            f"INSERT INTO {_PREVIOUS} SELECT s.rowid + %s, o.id, o.version "
-            f"FROM {part.table} AS s CROSS JOIN {_TABLE} AS o "
-            "WHERE o.organisation_id = s.organisation_id AND o.metric_id = s.metric_id "
-            "AND o.period = s.period AND o.is_current",
-            [part.offset],
-        )
     cursor.execute(f"UPDATE {_TABLE} SET is_current = 0 WHERE id IN (SELECT id FROM {_PREVIOUS})")
     return cursor.rowcount
 
