@@ -95,6 +95,8 @@ MATRIX: dict[tuple[str, str, str], Scope] = {
     (A, "ballot", "view"): "all",
     (PM, "survey", "view"): "own_organisation",
     (PM, "survey", "create"): "own_organisation",
+    # Issuing links, adding responses, closing and publishing results.
+    (PM, "survey", "change"): "own_organisation",
     (PS, "survey", "view"): "own_organisation",
     (A, "survey", "view"): "all",
     **{(role, "result", "view"): "published" for role in (C, PUBLIC)},

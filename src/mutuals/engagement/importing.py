@@ -15,7 +15,9 @@ from pathlib import Path
 
 from django.db import transaction
 
-from mutuals.engagement.models import ITEM_COLUMNS, Response, Survey
+from mutuals.accounts import audit
+from mutuals.engagement.errors import SurveyError
+from mutuals.engagement.models import ITEM_COLUMNS, Response, Survey, SurveyStatus
 from mutuals.errors import ImportRejected, Problem
 from mutuals.returns.tables import ROW, read_table
 from mutuals.returns.validation import FORMULA
@@ -37,7 +39,11 @@ class ResponsesImported:
     imported: int
 
 
-def import_responses(survey: Survey, path: Path | str) -> ResponsesImported:
+def import_responses(survey: Survey, path: Path | str, *, user=None) -> ResponsesImported:
+    if survey.status != SurveyStatus.OPEN:
+        raise SurveyError(
+            f"Survey {survey.pk} is closed: responses can be added only while it is open."
+        )
     table = read_table(path)
     missing = [name for name in ITEM_COLUMNS if name not in table.columns]
     if missing:
@@ -55,6 +61,13 @@ def import_responses(survey: Survey, path: Path | str) -> ResponsesImported:
         raise ImportRejected(sorted(problems), table.height)
     with transaction.atomic():
         Response.objects.bulk_create(responses, batch_size=2000)
+        audit.record(
+            "survey-import",
+            user=user,
+            obj=survey,
+            organisation=survey.organisation,
+            changes={"responses": [None, len(responses)]},
+        )
     return ResponsesImported(table.height, len(responses))
 
 

@@ -1,4 +1,6 @@
 """Running a survey: create it, issue its single-use links, close it and publish results.
+Each step is recorded in the audit trail under the person who took it (none from the
+command line).
 
 Links go either to the people on the provider's staff register employed on a date (each
 person once; their role group travels with the link when the survey asks no group
@@ -15,11 +17,13 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from mutuals.accounts import audit
 from mutuals.engagement.errors import InvalidSurvey, SurveyError
 from mutuals.engagement.models import Invitation, Survey, SurveyLink, SurveyStatus
 from mutuals.engagement.tokens import digest, new_token
@@ -39,6 +43,7 @@ def create_survey(
     closes_on: dt.date,
     group_question: str = "",
     group_choices: Sequence[str] = (),
+    user=None,
 ) -> Survey:
     """A new open survey, with the minimum group size of today's setting."""
     choices = [choice.strip() for choice in group_choices if choice.strip()]
@@ -66,6 +71,7 @@ def create_survey(
     try:
         with transaction.atomic():
             survey.save()
+            audit.record("survey-create", user=user, obj=survey, organisation=organisation)
     except IntegrityError:
         raise InvalidSurvey(f"{organisation.name} already has a survey for {year}.") from None
     return survey
@@ -95,7 +101,7 @@ class IssuedLink:
 
 
 def issue_links(
-    survey: Survey, *, count: int | None = None, register_on: dt.date | None = None
+    survey: Survey, *, count: int | None = None, register_on: dt.date | None = None, user=None
 ) -> list[IssuedLink]:
     """New single-use links: ``count`` unaddressed ones, or one for each person employed
     on ``register_on`` who has not been sent one yet."""
@@ -114,6 +120,16 @@ def issue_links(
         SurveyLink.objects.bulk_create(
             SurveyLink(survey=survey, token_digest=digest(link.token), group=link.group)
             for link in shuffled
+        )
+        how = {"register_on": register_on.isoformat()} if register_on else {"count": count}
+        if not issued:
+            return issued
+        audit.record(
+            "survey-links",
+            user=user,
+            obj=survey,
+            organisation=survey.organisation,
+            changes={"links": [None, len(issued)], **{k: [None, v] for k, v in how.items()}},
         )
     return issued
 
@@ -146,18 +162,46 @@ def write_links_csv(links: Sequence[IssuedLink], path: Path | str, base_url: str
     """The links as a CSV for a mail merge: reference, name, group and the full address.
     Written to a new file only, so a list of live tokens is never silently replaced."""
     path = Path(path)
-    root = base_url.rstrip("/")
     with path.open("x", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(LINK_COLUMNS)
-        for link in links:
-            writer.writerow((link.reference, link.name, link.group, root + link.path()))
+        write_links(links, handle, base_url)
     return path
 
 
-def close_survey(survey: Survey, *, publish: bool = False) -> Survey:
+def write_links(links: Sequence[IssuedLink], handle: TextIO, base_url: str) -> None:
+    root = base_url.rstrip("/")
+    writer = csv.writer(handle)
+    writer.writerow(LINK_COLUMNS)
+    for link in links:
+        writer.writerow((link.reference, link.name, link.group, root + link.path()))
+
+
+def close_survey(survey: Survey, *, publish: bool = False, user=None) -> Survey:
     """Stop taking answers (unused links stop working); optionally publish the results."""
-    survey.status = SurveyStatus.CLOSED
-    survey.results_published = survey.results_published or publish
-    survey.save(update_fields=["status", "results_published"])
+    if survey.status == SurveyStatus.CLOSED:
+        return publish_results(survey, user=user) if publish else survey
+    with transaction.atomic():
+        survey.status = SurveyStatus.CLOSED
+        survey.results_published = survey.results_published or publish
+        survey.save(update_fields=["status", "results_published"])
+        audit.record(
+            "survey-close",
+            user=user,
+            obj=survey,
+            organisation=survey.organisation,
+            changes={"results_published": [None, survey.results_published]},
+        )
+    return survey
+
+
+def publish_results(survey: Survey, *, user=None) -> Survey:
+    """Let commissioners and the public read a closed survey's results (small groups
+    stay hidden to everyone)."""
+    if survey.status != SurveyStatus.CLOSED:
+        raise SurveyError("Close the survey before publishing its results.")
+    if survey.results_published:
+        return survey
+    with transaction.atomic():
+        survey.results_published = True
+        survey.save(update_fields=["results_published"])
+        audit.record("survey-publish", user=user, obj=survey, organisation=survey.organisation)
     return survey

@@ -14,6 +14,7 @@ from mutuals.web.views import (
     publishing,
     register,
     returns_upload,
+    surveys,
     workbench,
 )
 from mutuals.web.views import subscriptions as subscription_views
@@ -120,6 +121,12 @@ urlpatterns = [
     path("portfolio/", workbench.portfolio, name="portfolio"),
     path("survey/<str:token>/", engagement.answer, name="survey-answer"),
     path("surveys/<int:pk>/", engagement.results_page, name="survey-results"),
+    path("organisations/<int:pk>/surveys/", surveys.survey_list, name="surveys"),
+    path("organisations/<int:pk>/surveys/new/", surveys.survey_new, name="survey-new"),
+    path("surveys/<int:pk>/links/", surveys.issue_links, name="survey-links"),
+    path("surveys/<int:pk>/responses/", surveys.add_responses, name="survey-responses"),
+    path("surveys/<int:pk>/close/", surveys.close, name="survey-close"),
+    path("surveys/<int:pk>/publish/", surveys.publish, name="survey-publish"),
     path(
         "surveys/results.<str:format_>",
         engagement.results_download,

@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
 from mutuals import charts
-from mutuals.accounts.permissions import Viewer, may, viewer_for, visible
+from mutuals.accounts.permissions import Viewer, allowed_in, may, viewer_for, visible
 from mutuals.engagement import link as quality_link
 from mutuals.engagement import queries
 from mutuals.engagement.answering import open_link, submit
@@ -91,15 +91,16 @@ def organisation_section(viewer: Viewer, organisation: Organisation) -> dict | N
     return {"results": results, "surveys": running}
 
 
-def results_page(request, pk: int):
+def results_page(request, pk: int, *, problem: str = "", status: int = 200):
     """A survey's results (closed, and the viewer may see them) and, for those who run
-    it, how many links were issued and used."""
+    it, how many links were issued and used, and the next steps."""
     viewer = viewer_for(request)
     survey = Survey.objects.select_related("organisation").filter(pk=pk).first()
     running = queries.visible_surveys(viewer).filter(pk=pk).exists()
     results_visible = visible(viewer, "result").filter(pk=pk).exists()
     if survey is None or not (running or results_visible):
         raise Http404("No such survey")
+    organisation = survey.organisation
     return render(
         request,
         "mutuals/engagement/results.html",
@@ -107,11 +108,21 @@ def results_page(request, pk: int):
             "survey": survey,
             "result": survey_results([survey])[0] if results_visible else None,
             "progress": _progress(survey) if running else None,
+            "may_run": running and allowed_in(viewer, "change", "survey", organisation.pk),
+            "problems": [("#survey-actions", problem)] if problem else [],
             "breadcrumbs": [
                 ("Home", reverse("home")),
-                (survey.organisation.name, survey.organisation.get_absolute_url()),
+                ("Organisations", reverse("organisations")),
+                (organisation.name, organisation.get_absolute_url()),
+                ("Staff surveys", reverse("surveys", args=[organisation.pk])),
+            ]
+            if running
+            else [
+                ("Home", reverse("home")),
+                (organisation.name, organisation.get_absolute_url()),
             ],
         },
+        status=status,
     )
 
 

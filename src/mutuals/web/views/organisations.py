@@ -86,6 +86,8 @@ def organisation_detail(request, pk: int):
             and allowed_in(viewer, "view", "ballot", organisation.pk),
             "latest_returns": latest_returns(organisation, viewer=viewer),
             "engagement": engagement.organisation_section(viewer, organisation),
+            "may_run_surveys": organisation.kind == OrganisationKind.PROVIDER
+            and allowed_in(viewer, "create", "survey", organisation.pk),
             "staff_control": staff_control_section(organisation, viewer),
             "breadcrumbs": [("Home", reverse("home")), ("Organisations", reverse("organisations"))],
         },
