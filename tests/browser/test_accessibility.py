@@ -39,6 +39,7 @@ PAGES: dict[str, Callable[[dict], str]] = {
 # needs the draft its first page starts, so those go through the start page first.
 SIGNED_IN_PAGES: dict[str, tuple[str, Callable[[dict], str]]] = {
     "account-auditor": ("auditor", lambda world: reverse("account")),
+    "account-name-auditor": ("auditor", lambda world: reverse("account-name")),
     "invite-auditor": ("auditor", lambda world: reverse("invite")),
     "evaluations-auditor": ("auditor", lambda world: reverse("evaluations")),
     "portfolio-auditor": ("auditor", lambda world: reverse("portfolio")),

@@ -57,6 +57,7 @@ SIGNED_IN_PAGES: dict[str, tuple[str, Callable[[dict], str], Callable[[dict], li
         lambda world: [],
     ),
     "account": ("auditor", lambda world: reverse("account"), lambda world: []),
+    "account-name": ("auditor", lambda world: reverse("account-name"), lambda world: []),
     "invite": ("auditor", lambda world: reverse("invite"), lambda world: []),
     "invitation-sent": ("auditor", lambda world: reverse("invitation-sent"), lambda world: []),
     "organisation-with-returns": (

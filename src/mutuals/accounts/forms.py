@@ -1,4 +1,4 @@
-"""Sign-in, invitation and password forms, with the error text people read."""
+"""Sign-in, invitation, password and name forms, with the error text people read."""
 
 from __future__ import annotations
 
@@ -7,6 +7,42 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 
 from mutuals.accounts.models import RoleName
 from mutuals.accounts.names import MAX_LENGTH, DisplayNameRejected, clean_display_name
+
+
+class DisplayNameField(forms.CharField):
+    """The name a person is shown under, checked by the rules of
+    :func:`mutuals.accounts.names.clean_display_name` (never an email address). Every form
+    that asks for the name uses this field; each gives its own label, hint and the message
+    for an empty answer."""
+
+    def __init__(self, *, required_message: str, **kwargs):
+        super().__init__(
+            max_length=MAX_LENGTH,
+            error_messages={
+                "required": required_message,
+                "max_length": f"The name must be {MAX_LENGTH} characters or fewer",
+            },
+            **kwargs,
+        )
+
+    def clean(self, value):
+        try:
+            return clean_display_name(super().clean(value))
+        except DisplayNameRejected as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class DisplayNameForm(forms.Form):
+    """Change the name shown beside what the person writes (the account page)."""
+
+    display_name = DisplayNameField(
+        label="Your name",
+        help_text=(
+            "Shown to everyone beside your comments and what you publish. "
+            "Do not use your email address: it is never shown to others."
+        ),
+        required_message="Enter the name to show beside your comments",
+    )
 
 
 class SignInForm(AuthenticationForm):
@@ -57,14 +93,10 @@ class ChoosePasswordForm(SetPasswordForm):
 class AcceptInvitationForm(ChoosePasswordForm):
     """Choose a password, and the name to be shown under (never the email address)."""
 
-    display_name = forms.CharField(
+    display_name = DisplayNameField(
         label="Your name",
         help_text="Shown with your comments and what you publish. Your email address is not.",
-        max_length=MAX_LENGTH,
-        error_messages={
-            "required": "Enter your name",
-            "max_length": f"Your name must be {MAX_LENGTH} characters or fewer",
-        },
+        required_message="Enter your name",
     )
     field_order = ["display_name", "new_password1", "new_password2"]
 
@@ -72,12 +104,6 @@ class AcceptInvitationForm(ChoosePasswordForm):
         super().__init__(user, *args, **kwargs)
         if user.first_name and "initial" not in kwargs:
             self.fields["display_name"].initial = user.get_full_name()
-
-    def clean_display_name(self):
-        try:
-            return clean_display_name(self.cleaned_data["display_name"])
-        except DisplayNameRejected as error:
-            raise forms.ValidationError(str(error)) from None
 
     def save(self, commit=True):
         self.user.first_name = self.cleaned_data["display_name"]

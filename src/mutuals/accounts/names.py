@@ -2,14 +2,17 @@
 
 People sign in with their email address, and invited accounts are made with the address
 as the username, so neither may ever be shown publicly. The shown name is one the person
-chose (asked for when they accept an invitation, or before their first comment), kept in
-``User.first_name``; anyone without one is shown as :data:`FALLBACK`.
+chose (asked for when they accept an invitation, or before their first comment, and
+changed on their account page), kept in ``User.first_name``; anyone without one is shown
+as :data:`FALLBACK`.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from mutuals.accounts import audit
 from mutuals.errors import MutualsError
 
 FALLBACK = "A registered user"
@@ -48,11 +51,26 @@ def clean_display_name(value: str) -> str:
     return name
 
 
+def _stored_name(user) -> str:
+    return " ".join(f"{user.first_name} {user.last_name}".split())
+
+
 @transaction.atomic
 def set_display_name(user, value: str) -> str:
-    """Store the chosen name (in ``first_name``; ``last_name`` is cleared)."""
+    """Store the chosen name (in ``first_name``; ``last_name`` is cleared) and record the
+    change, old and new name, in the audit trail. Choosing the name already held changes
+    nothing and records nothing."""
     name = clean_display_name(value)
-    user.first_name = name
-    user.last_name = ""
+    stored = get_user_model().objects.select_for_update().get(pk=user.pk)
+    old = _stored_name(stored)
+    user.first_name, user.last_name = name, ""
+    if stored.first_name == name and not stored.last_name:
+        return name
     user.save(update_fields=["first_name", "last_name"])
+    audit.record(
+        "display-name.change",
+        user=user,
+        obj=stored,
+        changes={"display_name": [old or None, name]},
+    )
     return name

@@ -6,6 +6,7 @@ urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("account/", views.account, name="account"),
+    path("account/name/", views.change_display_name, name="account-name"),
     path("account/invite/", views.invite, name="invite"),
     path("account/invite/sent/", views.invitation_sent, name="invitation-sent"),
     path("invitation/<str:token>/", views.accept_invitation, name="invitation-accept"),

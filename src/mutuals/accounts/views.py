@@ -1,4 +1,5 @@
-"""The account journeys: sign in and out, your account, password reset and invitations."""
+"""The account journeys: sign in and out, your account and the name you are shown under,
+password reset and invitations."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 
-from mutuals.accounts import services
+from mutuals.accounts import names, services
 from mutuals.accounts.forms import (
     AcceptInvitationForm,
     ChoosePasswordForm,
+    DisplayNameForm,
     InvitationForm,
     ResetForm,
     SignInForm,
@@ -91,6 +93,8 @@ def account(request):
         T + "account.html",
         {
             "roles": roles,
+            "shown_name": names.display_name(request.user),
+            "has_display_name": names.has_display_name(request.user),
             "may_invite": bool(services.roles_to_offer(viewer)),
             "token_form": token_form,
             "new_token": new_token,
@@ -110,6 +114,31 @@ def _revoke_own_token(request):
         revoke_token(token, by=request.user)
         messages.success(request, f"Token {token.prefix} is revoked")
     return redirect("account")
+
+
+@login_required
+def change_display_name(request):
+    current = names.display_name(request.user) if names.has_display_name(request.user) else ""
+    form = DisplayNameForm(
+        request.POST if request.method == "POST" else None,
+        initial={"display_name": current},
+    )
+    if request.method == "POST" and form.is_valid():
+        name = names.set_display_name(request.user, form.cleaned_data["display_name"])
+        messages.success(request, f"Your name is saved: you are shown as {name}")
+        return redirect("account")
+    crumbs = [("Home", reverse("home")), ("Your account", reverse("account"))]
+    return render(
+        request,
+        T + "display_name.html",
+        {
+            "form": form,
+            "breadcrumbs": crumbs,
+            "has_display_name": bool(current),
+            "shown_name": names.display_name(request.user),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _organisations_to_offer(viewer) -> list[tuple[int, str]]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from mutuals.accounts.names import MAX_LENGTH as NAME_LENGTH
-from mutuals.accounts.names import DisplayNameRejected, clean_display_name
+from mutuals.accounts.forms import DisplayNameField
 from mutuals.evaluation.models import AlertKind
 from mutuals.publishing.comments import MAX_LENGTH, MAX_REASON
 from mutuals.publishing.models import Frequency, ItemKind
@@ -43,23 +42,13 @@ class CommentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if ask_name:
             self.fields = {
-                "display_name": forms.CharField(
+                "display_name": DisplayNameField(
                     label="Your name, as shown with your comments",
                     help_text="For example, your first name and surname.",
-                    max_length=NAME_LENGTH,
-                    error_messages={
-                        "required": "Enter the name to show with your comments",
-                        "max_length": f"The name must be {NAME_LENGTH} characters or fewer",
-                    },
+                    required_message="Enter the name to show with your comments",
                 ),
                 **self.fields,
             }
-
-    def clean_display_name(self):
-        try:
-            return clean_display_name(self.cleaned_data["display_name"])
-        except DisplayNameRejected as error:
-            raise forms.ValidationError(str(error)) from None
 
 
 class ReasonForm(forms.Form):
