@@ -40,6 +40,14 @@ PAGES: dict[str, Callable[[dict], str]] = {
 SIGNED_IN_PAGES: dict[str, tuple[str, Callable[[dict], str]]] = {
     "account-auditor": ("auditor", lambda world: reverse("account")),
     "account-name-auditor": ("auditor", lambda world: reverse("account-name")),
+    "surveys-manager": (
+        "provider_manager",
+        lambda world: reverse("surveys", args=[world["health"].pk]),
+    ),
+    "survey-new-manager": (
+        "provider_manager",
+        lambda world: reverse("survey-new", args=[world["health"].pk]),
+    ),
     "invite-auditor": ("auditor", lambda world: reverse("invite")),
     "evaluations-auditor": ("auditor", lambda world: reverse("evaluations")),
     "portfolio-auditor": ("auditor", lambda world: reverse("portfolio")),
@@ -141,3 +149,27 @@ def test_axe_reports_a_violation_it_is_shown(page, world):
     message = describe(violations)
     assert "- label (critical): Form elements must have labels" in message
     assert "at #unlabelled" in message
+
+
+def test_running_a_survey_has_no_wcag_violations(page, site, world):
+    import datetime as dt
+
+    from mutuals.engagement.surveys import create_survey
+
+    survey = create_survey(
+        world["health"],
+        year=2024,
+        title="Staff survey 2024",
+        opens_on=dt.date(2024, 10, 1),
+        closes_on=dt.date(2099, 11, 30),
+    )
+    sign_in_directly(page, site, person("pm@example.org", "provider_manager", world["health"]))
+    page.goto(survey.get_absolute_url())
+    assert_accessible(page, "survey-running")
+    page.get_by_role("link", name="Issue links").click()
+    page.get_by_role("button", name="Issue this number of links").click()
+    expect(page.get_by_text("Enter the number of links").first).to_be_visible()
+    assert_accessible(page, "survey-links-errors")
+    assert_reflows(page, "survey-links-errors")
+    page.goto(reverse("survey-close", args=[survey.pk]))
+    assert_accessible(page, "survey-close")

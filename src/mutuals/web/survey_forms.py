@@ -15,13 +15,14 @@ RESPONSE_SUFFIXES = {".csv", ".xlsx"}
 
 
 def _date_field(label: str, example: str, **kwargs) -> forms.DateField:
+    """A date typed as 2024-10-01 (or 01/10/2024); ``label`` names it in its messages."""
     return forms.DateField(
         label=label,
         input_formats=DATE_FORMATS,
         help_text=f"For example, {example}",
         error_messages={
-            "required": f"Enter the {label.lower()} date",
-            "invalid": f"Enter the {label.lower()} date as a real date, such as {example}",
+            "required": f"Enter the {label.lower()}",
+            "invalid": f"Enter the {label.lower()} as a real date, such as {example}",
         },
         **kwargs,
     )
@@ -48,8 +49,8 @@ class SurveyForm(forms.Form):
         "and the year",
         error_messages={"max_length": "The title must be 200 characters or fewer"},
     )
-    opens_on = _date_field("Opening", "2024-10-01")
-    closes_on = _date_field("Closing", "2024-11-30")
+    opens_on = _date_field("Opening date", "2024-10-01")
+    closes_on = _date_field("Closing date", "2024-11-30")
     group_question = forms.CharField(
         label="Group question (optional)",
         required=False,
@@ -100,7 +101,7 @@ class LinksForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select who the links are for"},
     )
-    register_on = _date_field("Register", "2024-10-01", required=False)
+    register_on = _date_field("Date of the register", "2024-10-01", required=False)
     count = forms.IntegerField(
         label="Number of links",
         required=False,

@@ -149,10 +149,18 @@ def issue_links(request, pk: int):
         {
             "survey": survey,
             "form": form,
-            "problems": [("#id_recipients", problem)] if problem else [],
+            "problems": [(_problem_anchor(form), problem)] if problem else [],
             "breadcrumbs": _crumbs(survey.organisation, survey=survey),
         },
         status=400 if form.errors or problem else 200,
+    )
+
+
+def _problem_anchor(form: LinksForm) -> str:
+    """Where on the links page a problem with the request points: the field it came from."""
+    chosen = form.cleaned_data.get("recipients") if form.is_bound and form.is_valid() else None
+    return {LinksForm.REGISTER: "#id_register_on", LinksForm.COUNT: "#id_count"}.get(
+        chosen, "#main-content"
     )
 
 
