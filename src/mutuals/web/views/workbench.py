@@ -21,6 +21,8 @@ from django.utils.safestring import SafeString, mark_safe
 from mutuals import charts, reports
 from mutuals.accounts.permissions import Viewer, allowed_in, may, viewer_for, visible
 from mutuals.evaluation.monitoring import MIN_POINTS, RULE_TEXT, SeriesSpc
+from mutuals.publishing import services as publishing
+from mutuals.publishing.models import Item, ItemKind
 from mutuals.registry.models import Organisation, OrganisationKind
 from mutuals.reports import figures as report_figures
 from mutuals.reports import findings as portfolio_text
@@ -48,6 +50,18 @@ def _provider_for(request, pk: int) -> Organisation:
     if not allowed_in(viewer, "view", "observation", organisation.pk):
         raise PermissionDenied
     return organisation
+
+
+def _publishing(viewer: Viewer, kind: str, organisation: Organisation | None = None) -> dict:
+    """What the page's publishing panel shows: the item this page is published as, if it
+    ever was prepared, and whether the viewer may prepare and publish it."""
+    organisation_id = organisation.pk if organisation else None
+    return {
+        "kind": kind,
+        "provider": organisation_id,
+        "item": Item.objects.filter(key=publishing.item_key(kind, organisation, None)).first(),
+        "may_publish": publishing.may_publish(viewer, kind, organisation_id),
+    }
 
 
 def _inline(svg: str) -> SafeString:
@@ -112,6 +126,7 @@ def portfolio(request):
                 for a in figures.risk.high
             ),
             "may_download": may(viewer, "view", "observation"),
+            "publishing": _publishing(viewer, ItemKind.PORTFOLIO),
             "staff_control": control_dashboard(figures.as_of),
             "breadcrumbs": [("Home", reverse("home"))],
         },
@@ -175,6 +190,7 @@ def scorecard(request, pk: int):
             "savings": savings,
             "spc_rows": _spc_rows(figures.spc),
             "min_points": MIN_POINTS,
+            "publishing": _publishing(viewer_for(request), ItemKind.SCORECARD, organisation),
             "breadcrumbs": [
                 ("Home", reverse("home")),
                 ("Organisations", reverse("organisations")),
