@@ -7,7 +7,7 @@ timed beside the baseline of the same responses written with Django's ``bulk_cre
 (the database reader's imports are warmed first, as the rest of the demo load has done);
 then every survey is scored through :func:`mutuals.engagement.results.survey_results`
 (the one path every page, API call and download takes), and the link estimated for
-patient experience (its first call includes pyfixest's import).
+patient experience (its first call includes statsmodels' import).
 
     uv run python benchmarks/bench_engagement.py [--only sqlite|postgres]
 """

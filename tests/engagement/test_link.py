@@ -118,6 +118,18 @@ def test_too_few_providers_is_said_plainly(auditor_client, world):
     assert "the link needs at least 3" in html
 
 
+def test_engagement_that_only_moves_with_the_year_is_said_plainly(world, monkeypatch):
+    metric = Metric.objects.create(code="waits", name="Waits", unit="weeks", direction="lower",
+                                   domain=Domain.QUALITY)  # fmt: skip
+    same_change = pl.DataFrame({
+        "unit": [1, 1, 2, 2, 3, 3], "year": [2012, 2013] * 3,
+        "engagement": [5.0, 6.0, 7.0, 8.0, 4.5, 5.5], "outcome": [9.0, 8.0, 7.5, 7.0, 10.0, 8.0],
+    })  # fmt: skip
+    monkeypatch.setattr(link, "_panel", lambda metric, scores: same_change)
+    found = link.estimate(metric, viewer=AUDITOR)
+    assert (found.estimate, found.problem) == (None, link.NO_VARIATION)
+
+
 def _unpublish_some(portfolio) -> int:
     """Keep the last three years of one provider's results unpublished; their number."""
     unit = portfolio["expected"]["unit"][0]

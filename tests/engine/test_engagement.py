@@ -81,7 +81,6 @@ def within_ols(df):
     return float(x @ y / (x @ x))
 
 
-@pytest.mark.slow  # importing pyfixest compiles numba code: 15–25 s on a first, cold import
 def test_fixed_effects_coefficient_matches_within_transformation():
     data = panel()
     res = engagement_link(data, outcome="quality")

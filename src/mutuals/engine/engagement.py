@@ -37,7 +37,12 @@ import numpy as np
 import polars as pl
 
 from mutuals.engine._results import ResultMixin, require_columns
-from mutuals.engine.errors import InvalidOptionError, TooFewPeriodsError, ValueOutOfRangeError
+from mutuals.engine.errors import (
+    InvalidOptionError,
+    NoVariationError,
+    TooFewPeriodsError,
+    ValueOutOfRangeError,
+)
 
 ENGAGEMENT_ITEMS: Mapping[str, tuple[str, str, str]] = {
     "motivation": ("q_look_forward", "q_enthusiastic", "q_time_passes"),
@@ -167,30 +172,80 @@ def engagement_link(
     """Regress ``outcome`` on engagement with unit and time fixed effects.
 
     Standard errors are cluster-robust by unit (CRV1), as observations of one
-    organisation over years are not independent. Estimated with pyfixest.
+    organisation over years are not independent. Rows with a missing or non-finite
+    value are left out, then (repeatedly) rows alone in their unit or year, which fixed
+    effects fit exactly. Estimated with statsmodels, with fixest's small-sample
+    correction, so the numbers are pyfixest's ``feols`` (the tests check them against it).
     """
     require_columns(panel, [outcome, engagement, unit, time], numeric=[outcome, engagement])
     for name in (outcome, engagement, unit, time):
         if not name.isidentifier():
             raise InvalidOptionError(f"Column name {name!r} must be a plain identifier (a_b1).")
-    data = panel.select(unit, time, outcome, engagement).drop_nulls()
+    data = _without_singletons(
+        panel.select(unit, time, outcome, engagement)
+        .drop_nulls()
+        .filter(pl.col(outcome).is_finite() & pl.col(engagement).is_finite()),
+        unit,
+        time,
+    )
     n_units = data[unit].n_unique()
     if n_units < 3 or data[time].n_unique() < 2:
         raise TooFewPeriodsError("The link needs at least 3 units observed in at least 2 years.")
-    import pyfixest  # imported here: slow to import, needed only for this estimate
-
-    fit = pyfixest.feols(
-        f"{outcome} ~ {engagement} | {unit} + {time}",
-        data=data.to_pandas(),
-        vcov={"CRV1": unit},
-    )
-    low, high = np.asarray(fit.confint().loc[engagement], dtype=float)
+    coef, se, pvalue, confint = _two_way_crv1(data, outcome, engagement, unit, time)
     return EngagementLinkResult(
-        outcome=outcome,
-        coef=float(fit.coef()[engagement]),
-        se=float(fit.se()[engagement]),
-        pvalue=float(fit.pvalue()[engagement]),
-        confint=(float(low), float(high)),
-        nobs=int(fit._N),
-        n_units=n_units,
+        outcome=outcome, coef=coef, se=se, pvalue=pvalue, confint=confint,
+        nobs=data.height, n_units=n_units,
+    )  # fmt: skip
+
+
+def _without_singletons(data: pl.DataFrame, unit: str, time: str) -> pl.DataFrame:
+    """Drop rows that are the only one in their unit or year until none is (as fixest)."""
+    while True:
+        kept = data.filter((pl.len().over(unit) > 1) & (pl.len().over(time) > 1))
+        if kept.height == data.height:
+            return data
+        data = kept
+
+
+def _two_way_crv1(
+    data: pl.DataFrame, outcome: str, engagement: str, unit: str, time: str
+) -> tuple[float, float, float, tuple[float, float]]:
+    """Coefficient, standard error, p-value and 95% interval of ``engagement``.
+
+    Unit effects are taken out exactly by subtracting each unit's means; year effects are
+    dummies (every year but the first), so the coefficient and residuals are those of the
+    full two-way model. The clustered (CRV1) covariance gets fixest's small-sample
+    correction G/(G − 1) × (N − 1)/(N − K), where K counts engagement, the year effects
+    and one parameter for the unit effects (they are nested in the clusters), and the
+    t distribution has G − 1 degrees of freedom.
+    """
+    # imported here: only this estimate needs it, and importing it can take a second
+    from statsmodels.regression.linear_model import OLS
+
+    years = data[time].unique().sort()[1:]
+    design = data.select(
+        unit,
+        pl.col(outcome, engagement).cast(pl.Float64),
+        *((pl.col(time) == year).cast(pl.Float64).alias(f"{time}={year}") for year in years),
+    )
+    demeaned = design.select(pl.exclude(unit) - pl.exclude(unit).mean().over(unit))
+    y, x = demeaned[outcome].to_numpy(), demeaned.drop(outcome).to_numpy()
+    if np.linalg.matrix_rank(x) == np.linalg.matrix_rank(x[:, 1:]):
+        raise NoVariationError(
+            f"Column {engagement!r} does not change within units beyond what the year "
+            "effects explain, so its link with the outcome cannot be estimated."
+        )
+    clusters = data[unit].rank("dense").to_numpy()
+    fit = OLS(y, x).fit(
+        cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": False}, use_t=True
+    )
+    n, g, k = data.height, data[unit].n_unique(), 1 + len(years) + 1
+    engagement_only = np.eye(x.shape[1])[0]
+    test = fit.t_test(engagement_only, cov_p=fit.cov_params() * g / (g - 1) * (n - 1) / (n - k))
+    low, high = test.conf_int(alpha=0.05)[0]
+    return (
+        float(test.effect[0]),
+        float(test.sd.item()),
+        float(test.pvalue),
+        (float(low), float(high)),
     )

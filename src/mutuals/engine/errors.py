@@ -55,3 +55,7 @@ class MissingYearError(EngineError):
 
 class ValueOutOfRangeError(EngineError):
     """A value lies outside the range allowed for its column (e.g. a 1–5 answer)."""
+
+
+class NoVariationError(EngineError):
+    """A variable does not vary enough (e.g. within units) for its effect to be estimated."""
