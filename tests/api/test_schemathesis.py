@@ -95,7 +95,7 @@ def _evaluation_with_results(world) -> None:
 
 
 def test_every_operation_is_fuzzed():
-    assert len(OPERATIONS) == 26, sorted(OPERATIONS)
+    assert len(OPERATIONS) == 27, sorted(OPERATIONS)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

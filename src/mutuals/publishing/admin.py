@@ -1,7 +1,8 @@
 """Back-office view of published material, comments, subscriptions and digest runs.
 
 Published versions and digest deliveries are read-only: a version is changed by
-publishing a new one, and a delivery records what happened. Items (titles, whether
+publishing a new one, and a delivery records what happened. An item's status and
+withdrawal are read-only too: withdraw it on its page, which writes the audit trail. Items (titles, whether
 comments are open), comments and subscriptions can be edited; moderation is best done
 on the item's page, which writes the audit trail.
 """
@@ -26,7 +27,16 @@ class ItemAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "status", "latest_version", "last_published_at"]
     list_filter = ["kind", "status", "comments_open"]
     search_fields = ["title", "key"]
-    readonly_fields = ["key", "kind", "status", "latest_version", "last_published_at"]
+    readonly_fields = [
+        "key",
+        "kind",
+        "status",
+        "latest_version",
+        "last_published_at",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawal_reason",
+    ]
     filter_horizontal = ["providers", "programmes", "metrics"]
 
 

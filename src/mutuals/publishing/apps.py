@@ -14,7 +14,8 @@ class PublishingConfig(AppConfig):
         from mutuals.accounts import permissions
         from mutuals.publishing import jobs  # noqa: F401  (registers the digest jobs)
 
-        permissions.PUBLISHED["publication"] = lambda: Q(status="published")
+        # A withdrawn item stays readable at its address, with the notice saying why.
+        permissions.PUBLISHED["publication"] = lambda: Q(status__in=["published", "withdrawn"])
         permissions.PATHS["publication"] = permissions.ModelPaths(
             permissions._model("publishing.Item"), "organisation"
         )

@@ -7,7 +7,8 @@ on a published item while its comments are open, up to ``COMMENT_RATE_LIMIT`` co
 hour (counted in the database, so every web worker and the API share one count).
 Moderators — auditors, staff and superusers everywhere, commissioners on the scorecards of
 providers they commission — hide comments with a reason, restore them, and close or reopen
-an item's comments. Every moderation step goes to the audit trail.
+an item's comments. Withdrawing an item closes its comments, and they cannot be reopened
+until it is published again. Every moderation step goes to the audit trail.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ def post(user, item: Item, body: str, *, display_name: str = "") -> Comment:
             except DisplayNameRejected as error:
                 raise CommentRejected(str(error)) from None
         locked = Item.objects.select_for_update().get(pk=item.pk)
+        if locked.is_withdrawn:
+            raise CommentsClosed("Comments are closed on this item: it has been withdrawn.")
         if not locked.is_published:
             raise NotAllowed("Comments open once the item is published.")
         if not locked.comments_open:
@@ -161,9 +164,11 @@ def restore(viewer: Viewer, user, comment: Comment) -> Comment:
 
 
 def set_open(viewer: Viewer, user, item: Item, open_: bool) -> Item:
-    """Close an item to new comments, or reopen it."""
+    """Close an item to new comments, or reopen it (not while it is withdrawn)."""
     if not may_moderate(viewer, user, item):
         raise NotAllowed("Only moderators may close or reopen comments.")
+    if open_ and item.is_withdrawn:
+        raise CommentsClosed("Comments cannot be reopened on withdrawn material.")
     with transaction.atomic():
         Item.objects.filter(pk=item.pk).update(comments_open=open_)
         record(user, "comments.open" if open_ else "comments.close", item, {})

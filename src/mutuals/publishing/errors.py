@@ -1,5 +1,5 @@
-"""What can go wrong when publishing, commenting and subscribing, in words a person can
-act on. The web pages, the API and the commands each render these in one place."""
+"""What can go wrong when publishing, withdrawing, commenting and subscribing, in words a
+person can act on. The web pages, the API and the commands each render these in one place."""
 
 from __future__ import annotations
 
@@ -16,6 +16,14 @@ class NotAllowed(PublishingError):
 
 class NothingToPublish(PublishingError):
     """The material has no figures yet (no finished evaluation run, say)."""
+
+
+class CannotWithdraw(PublishingError):
+    """Only what is published now can be withdrawn (not a draft, nor twice)."""
+
+
+class WithdrawalRejected(PublishingError):
+    """The reason for withdrawing is missing, too short or too long."""
 
 
 class CommentsClosed(PublishingError):

@@ -110,7 +110,8 @@ def prepare(
 
 
 def publish(viewer: Viewer, user, item: Item, *, run: EvaluationRun | None = None) -> Publication:
-    """Freeze the item's material as its next version and publish it."""
+    """Freeze the item's material as its next version and publish it. A withdrawn item is
+    reinstated: the withdrawal is cleared (the audit trail keeps it), comments stay closed."""
     if not may_publish_item(viewer, item):
         raise NotAllowed("Your roles do not allow you to publish this.")
     frozen = snapshot.take(item, run)  # the slow part, outside the transaction
@@ -129,14 +130,28 @@ def publish(viewer: Viewer, user, item: Item, *, run: EvaluationRun | None = Non
             data=frozen.data,
             content_sha256=frozen.sha256,
         )
+        changes = {"version": version.version}
+        if locked.status == ItemStatus.WITHDRAWN:
+            changes["status"] = [ItemStatus.WITHDRAWN.value, ItemStatus.PUBLISHED.value]
         locked.latest_version = version.version
         locked.status = ItemStatus.PUBLISHED
         locked.last_published_at = now
-        locked.save(update_fields=["latest_version", "status", "last_published_at"])
+        locked.withdrawn_at = locked.withdrawn_by = None
+        locked.withdrawal_reason = ""
+        locked.save(
+            update_fields=[
+                "latest_version",
+                "status",
+                "last_published_at",
+                "withdrawn_at",
+                "withdrawn_by",
+                "withdrawal_reason",
+            ]
+        )
         locked.providers.set(frozen.provider_ids)
         locked.programmes.set(frozen.programme_ids)
         locked.metrics.set(frozen.metric_ids)
-        record(user, "publication.publish", locked, {"version": version.version})
+        record(user, "publication.publish", locked, changes)
     item.refresh_from_db()
     return version
 
@@ -154,18 +169,30 @@ def record(user, action: str, item: Item, changes: dict) -> None:
     )
 
 
-def published_items() -> QuerySet[Item]:
-    """Published items, each with ``public_title`` and ``public_summary``: those of its
-    latest version, which is what readers see whatever the draft now says."""
+def public_items() -> QuerySet[Item]:
+    """Items readers can open — published, or withdrawn but kept as a record — each with
+    ``public_title`` and ``public_summary``: those of its latest version, which is what
+    readers see whatever the draft now says."""
     latest = Publication.objects.filter(item=OuterRef("pk")).order_by("-version")
-    return Item.objects.filter(status=ItemStatus.PUBLISHED).annotate(
+    return Item.objects.filter(status__in=[ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN]).annotate(
         public_title=Subquery(latest.values("title")[:1]),
         public_summary=Subquery(latest.values("summary")[:1]),
     )
 
 
+def published_items() -> QuerySet[Item]:
+    """Current published material: what lists, "related" links and feeds offer."""
+    return public_items().filter(status=ItemStatus.PUBLISHED)
+
+
+def withdrawn_items() -> QuerySet[Item]:
+    """Withdrawn material, most recently withdrawn first."""
+    return public_items().filter(status=ItemStatus.WITHDRAWN).order_by("-withdrawn_at", "-pk")
+
+
 def visible_items(viewer: Viewer) -> QuerySet[Item]:
-    """Published items, with the drafts the viewer may publish (auditors see all drafts)."""
+    """Published and withdrawn items, with the drafts the viewer may publish (auditors see
+    all drafts)."""
     seen = visible(viewer, "publication")
     draft_ids = [
         item.pk

@@ -1,5 +1,6 @@
-"""Forms of the publishing pages: filters, comments, moderation reasons, drafts and
-subscriptions. Error messages are the GOV.UK style: what to do, not what went wrong."""
+"""Forms of the publishing pages: filters, comments, moderation reasons, drafts,
+withdrawals and subscriptions. Error messages are the GOV.UK style: what to do, not what
+went wrong."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from django import forms
 
 from mutuals.accounts.forms import DisplayNameField
 from mutuals.evaluation.models import AlertKind
+from mutuals.publishing import withdrawal
 from mutuals.publishing.comments import MAX_LENGTH, MAX_REASON
+from mutuals.publishing.errors import WithdrawalRejected
 from mutuals.publishing.models import Frequency, ItemKind
 from mutuals.web.forms import LenientFilterForm
 
@@ -60,6 +63,24 @@ class ReasonForm(forms.Form):
             "max_length": f"The reason must be {MAX_REASON} characters or fewer",
         },
     )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why it is being withdrawn",
+        help_text=(
+            f"Readers see this with the notice on every page of it. Plain text, "
+            f"{withdrawal.MIN_REASON} to {withdrawal.MAX_REASON:,} characters."
+        ),
+        required=False,  # clean_reason names what is missing, too short or too long
+        strip=False,
+    )
+
+    def clean_reason(self) -> str:
+        try:
+            return withdrawal.clean_reason(self.cleaned_data["reason"])
+        except WithdrawalRejected as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class PrepareForm(forms.Form):

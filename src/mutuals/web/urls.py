@@ -31,6 +31,7 @@ urlpatterns = [
     path("published/new/", publish_manage.prepare, name="publication-new"),
     path("published/<int:pk>/", publishing.item_detail, name="publication"),
     path("published/<int:pk>/publish/", publish_manage.publish, name="publication-publish"),
+    path("published/<int:pk>/withdraw/", publish_manage.withdraw, name="publication-withdraw"),
     path(
         "published/<int:pk>/versions/<int:version>/",
         publishing.version_detail,

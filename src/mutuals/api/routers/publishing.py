@@ -1,15 +1,18 @@
 """Published material and its comments.
 
-Anyone may list published items and read their visible comments. Posting a comment needs
-a token with the ``comment`` scope, and follows the web's rules exactly: the item must be
-published with its comments open (403 when closed), the text plain and at most 5,000
-characters (shown escaped everywhere), and at most COMMENT_RATE_LIMIT comments an hour per
-person, web and API together (429 with Retry-After).
+Anyone may list current published items, read one (a withdrawn item too: it leaves the
+list, and reading it gives the date and reason) and read their visible comments. Posting a
+comment needs a token with the ``comment`` scope, and follows the web's rules exactly: the
+item must be published with its comments open (403 when closed or withdrawn), the text
+plain and at most 5,000 characters (shown escaped everywhere), and at most
+COMMENT_RATE_LIMIT comments an hour per person, web and API together (429 with
+Retry-After).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
@@ -43,6 +46,17 @@ class PublishedItem(Schema):
     url: str
 
 
+class PublicationDetail(PublishedItem):
+    status: Literal["published", "withdrawn"] = Field(
+        description="withdrawn: found to be wrong and kept only as a record; it is left out "
+        "of the list of current publications."
+    )
+    withdrawn_at: datetime | None = Field(description="When it was withdrawn, if it was.")
+    withdrawal_reason: str | None = Field(
+        description="Why it was withdrawn, if it was: plain text, escape it when showing it."
+    )
+
+
 class CommentOut(Schema):
     id: int
     item: int
@@ -64,8 +78,8 @@ CommentPage = schemas.page_of(CommentOut)
 
 
 def item_json(item) -> dict:
-    """``item`` comes from ``services.published_items()``: the title is its latest
-    version's, never an unpublished draft's."""
+    """``item`` comes from ``services.public_items()`` (or ``published_items()``): the
+    title is its latest version's, never an unpublished draft's."""
     return {
         "id": item.pk,
         "kind": item.kind,
@@ -74,6 +88,16 @@ def item_json(item) -> dict:
         "published_at": item.last_published_at,
         "comments_open": item.comments_open,
         "url": item.get_absolute_url(),
+    }
+
+
+def detail_json(item) -> dict:
+    withdrawn = item.is_withdrawn
+    return {
+        **item_json(item),
+        "status": item.status,
+        "withdrawn_at": item.withdrawn_at if withdrawn else None,
+        "withdrawal_reason": item.withdrawal_reason if withdrawn else None,
     }
 
 
@@ -88,8 +112,9 @@ def comment_json(comment: Comment) -> dict:
     }
 
 
-def _published(id: int):
-    item = services.published_items().filter(pk=id).first()
+def _public(id: int):
+    """A published or withdrawn item (readers may still open a withdrawn one)."""
+    item = services.public_items().filter(pk=id).first()
     if item is None:
         raise not_found(f"published item {id}")
     return item
@@ -102,11 +127,23 @@ def _published(id: int):
     summary="List published material",
 )
 def list_publications(request, paging: Query[PageParams], kind: str | None = None):
-    """Published reports, scorecards and evaluations, by id."""
+    """Current published reports, scorecards and evaluations, by id (withdrawn material
+    is left out)."""
     items = services.published_items()
     if kind:
         items = items.filter(kind=kind)
     return page(request, items.order_by("pk"), paging, item_json)
+
+
+@router.get(
+    "/publications/{id}",
+    response=schemas.responses({200: PublicationDetail}),
+    auth=PUBLIC_READ,
+    summary="Read a published item",
+)
+def get_publication(request, id: int = Path(..., ge=1, le=MAX_ID)):
+    """One published item, current or withdrawn; a withdrawn one says when and why."""
+    return detail_json(_public(id))
 
 
 @router.get(
@@ -117,7 +154,7 @@ def list_publications(request, paging: Query[PageParams], kind: str | None = Non
 )
 def list_comments(request, paging: Query[PageParams], id: int = Path(..., ge=1, le=MAX_ID)):
     """Visible comments in the order they were written (hidden ones are left out)."""
-    item = _published(id)
+    item = _public(id)
     shown = comments.shown_comments(item).order_by("pk")
     return page(request, shown, paging, comment_json)
 
@@ -129,7 +166,7 @@ def list_comments(request, paging: Query[PageParams], id: int = Path(..., ge=1, 
     summary="Comment on a published item",
 )
 def post_comment(request, body: CommentIn, id: int = Path(..., ge=1, le=MAX_ID)):
-    item = _published(id)
+    item = _public(id)
     try:
         comment = comments.post(caller(request).user, item, body.body)
     except CommentsClosed as error:

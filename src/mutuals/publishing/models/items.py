@@ -5,12 +5,16 @@ A version is frozen when it is published: its ``document_html`` holds the render
 exactly as it was (charts inline), and its ``data`` the figures the page shows, so later
 returns, runs or code never change what a published version says. Republishing adds
 version N+1; earlier versions stay readable.
+
+An item found to be wrong is withdrawn, not deleted: it keeps its address and versions,
+and readers see when and why it was withdrawn. Publishing it again reinstates it.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from mutuals.evaluation.models import EvaluationRun
@@ -27,6 +31,7 @@ class ItemKind(models.TextChoices):
 class ItemStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class Item(models.Model):
@@ -69,9 +74,25 @@ class Item(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     latest_version = models.PositiveIntegerField(default=0)
     last_published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawal_reason = models.TextField(
+        blank=True, help_text="Why it was withdrawn, as readers see it with the notice."
+    )
 
     class Meta:
         ordering = ["-last_published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status=ItemStatus.WITHDRAWN, withdrawn_at__isnull=False)
+                    | (~Q(status=ItemStatus.WITHDRAWN) & Q(withdrawn_at__isnull=True))
+                ),
+                name="withdrawn_items_and_only_they_have_a_withdrawal_date",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -81,7 +102,16 @@ class Item(models.Model):
 
     @property
     def is_published(self) -> bool:
+        """Published and current (not withdrawn)."""
         return self.status == ItemStatus.PUBLISHED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == ItemStatus.WITHDRAWN
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ItemStatus.DRAFT
 
 
 class Publication(models.Model):

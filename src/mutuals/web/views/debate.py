@@ -140,5 +140,7 @@ def set_comments_open(request, pk: int):
         comments.set_open(viewer_for(request), request.user, item, open_)
     except NotAllowed as error:
         raise PermissionDenied(str(error)) from error
+    except CommentsClosed as error:
+        return item_detail(request, pk, status=409, publish_error=str(error))
     messages.success(request, "Comments are open again." if open_ else "Comments are closed.")
     return redirect(item.get_absolute_url() + "#comments")

@@ -1,4 +1,4 @@
-"""Preparing a draft and publishing it, for commissioners and auditors."""
+"""Preparing a draft, publishing it and withdrawing it, for commissioners and auditors."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mutuals.accounts.permissions import viewer_for
-from mutuals.publishing import services
-from mutuals.publishing.errors import NotAllowed, PublishingError
+from mutuals.publishing import services, withdrawal
+from mutuals.publishing.errors import CannotWithdraw, NotAllowed, PublishingError
 from mutuals.registry.models import Organisation, OrganisationKind, Programme
-from mutuals.web.publishing_forms import PrepareForm
+from mutuals.web.publishing_forms import PrepareForm, WithdrawForm
 from mutuals.web.views.publishing import item_detail, item_for
 
 
@@ -77,3 +77,44 @@ def publish(request, pk: int):
         return item_detail(request, pk, status=409, publish_error=str(error))
     messages.success(request, f"Version {version.version} is published.")
     return redirect(item.get_absolute_url())
+
+
+@login_required
+def withdraw(request, pk: int):
+    """The confirmation page with the reason; the withdrawal itself only by POST."""
+    item = item_for(request, pk)
+    viewer = viewer_for(request)
+    if not services.may_publish_item(viewer, item):
+        raise PermissionDenied("Your roles do not allow you to withdraw this.")
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    problem = withdrawal.problem(item)
+    if request.method == "POST" and not problem and form.is_valid():
+        try:
+            withdrawal.withdraw(viewer, request.user, item, form.cleaned_data["reason"])
+        except CannotWithdraw as error:
+            problem = str(error)
+        else:
+            messages.success(
+                request, "It is withdrawn. Its pages stay where they were, with your reason."
+            )
+            return redirect(item.get_absolute_url())
+    if problem:
+        form = WithdrawForm()  # nothing to correct in the reason: it cannot be withdrawn
+    latest = services.version_of(item)  # readers' title, not a draft's
+    title = latest.title if latest else item.title
+    return render(
+        request,
+        "mutuals/publishing/withdraw.html",
+        {
+            "item": item,
+            "title": title,
+            "form": form,
+            "problem": problem,
+            "breadcrumbs": [
+                ("Home", reverse("home")),
+                ("Published", reverse("publications")),
+                (title, item.get_absolute_url()),
+            ],
+        },
+        status=409 if problem else 400 if form.errors else 200,
+    )

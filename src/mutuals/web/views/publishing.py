@@ -1,5 +1,6 @@
-"""Published material for everyone: the list with filters, an item's page (its version,
-history, related material and comments) and a version's frozen report as a download."""
+"""Published material for everyone: the list with filters (withdrawn material apart), an
+item's page (its version, history, related material and comments, and the notice if it was
+withdrawn) and a version's frozen report as a download."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from mutuals.accounts.permissions import viewer_for
-from mutuals.publishing import comments, services
+from mutuals.publishing import comments, services, withdrawal
 from mutuals.registry.models import Organisation, OrganisationKind, Programme
 from mutuals.reports import CONTENT_TYPES, render_pdf
 from mutuals.web.components import paginate, pagination
@@ -26,14 +27,10 @@ def published_list(request):
         programmes=list(Programme.objects.order_by("name").values_list("code", "name")),
     )
     filters = form.filters()
-    items = services.published_items().prefetch_related("providers", "programmes")
-    if filters["provider"]:
-        items = items.filter(providers__pk=filters["provider"])
-    if filters["programme"]:
-        items = items.filter(programmes__code=filters["programme"])
-    if filters["kind"]:
-        items = items.filter(kind=filters["kind"])
-    page = paginate(request, items.distinct().order_by("-last_published_at", "-pk"))
+    items = _filtered(
+        services.published_items().prefetch_related("providers", "programmes"), filters
+    )
+    page = paginate(request, items.order_by("-last_published_at", "-pk"))
     viewer = viewer_for(request)
     return render(
         request,
@@ -42,14 +39,26 @@ def published_list(request):
             "form": form,
             "page": page,
             "pagination": pagination(request, page),
+            "withdrawn": _filtered(services.withdrawn_items(), filters),
             "may_prepare": services.may_prepare_any(viewer),
             "breadcrumbs": [("Home", reverse("home"))],
         },
     )
 
 
+def _filtered(items, filters: dict):
+    if filters["provider"]:
+        items = items.filter(providers__pk=filters["provider"])
+    if filters["programme"]:
+        items = items.filter(programmes__code=filters["programme"])
+    if filters["kind"]:
+        items = items.filter(kind=filters["kind"])
+    return items.distinct()
+
+
 def item_for(request, pk: int):
-    """The item if the viewer may see it (published, or a draft they may publish)."""
+    """The item if the viewer may see it (published or withdrawn, or a draft they may
+    publish)."""
     return get_object_or_404(services.visible_items(viewer_for(request)), pk=pk)
 
 
@@ -67,11 +76,12 @@ def item_detail(
         "shown": shown,
         "is_latest": shown is not None and shown.version == item.latest_version,
         "versions": item.versions.select_related("published_by").order_by("-version"),
-        "related": services.related(item) if item.is_published else [],
+        "related": [] if item.is_draft else services.related(item),
         "comments": comments.shown_comments(item, moderator=moderator),
         "moderator": moderator,
         "open_reports": comments.open_reports(item) if moderator else [],
         "may_publish": services.may_publish_item(viewer, item),
+        "may_withdraw": item.is_published and services.may_publish_item(viewer, item),
         "comment_form": comment_form or CommentForm(ask_name=comments.asks_name(request.user)),
         "follow": _follow_links(item),
         "publish_error": publish_error,
@@ -94,15 +104,14 @@ def version_detail(request, pk: int, version: int):
 
 
 def version_document(request, pk: int, version: int, format_: str):
-    """A version's frozen report, exactly as it was published (PDF made from that HTML)."""
+    """A version's frozen report, exactly as it was published (PDF made from that HTML);
+    if the item has been withdrawn, with the notice saying when and why at its top."""
     item = item_for(request, pk)
     shown = services.version_of(item, version)
     if shown is None or not shown.document_html or format_ not in CONTENT_TYPES:
         raise Http404("This version has no report document")
-    if format_ == "pdf":
-        content = render_pdf(None, html=shown.document_html)
-    else:
-        content = shown.document_html
+    html = withdrawal.noticed_document(item, shown.document_html)
+    content = render_pdf(None, html=html) if format_ == "pdf" else html
     response = HttpResponse(content, content_type=CONTENT_TYPES[format_])
     filename = f"{shown.data.get('filename', 'report')}-v{shown.version}.{format_}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

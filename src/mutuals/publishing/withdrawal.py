@@ -1,0 +1,107 @@
+"""Withdrawing published material that turned out to be wrong.
+
+Nothing is deleted: a withdrawn item keeps its address, its versions and its comments, so
+the record of what was said stays readable. Readers see, on every page of it and on every
+report downloaded from it, when it was withdrawn and why. It leaves everything that lists
+current material (the list of publications' main list, "related" links, digests and the
+API's list), and its comments close. Whoever may publish an item may withdraw it, giving a
+reason; publishing it again (:func:`mutuals.publishing.services.publish`) reinstates it as
+a new version, with its comments still closed until a moderator reopens them.
+
+A version's frozen report is never changed: the notice is put into the copy served, so
+the stored document and its SHA-256 stay those of the day it was published.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
+
+from mutuals.accounts.permissions import Viewer
+from mutuals.publishing.errors import CannotWithdraw, NotAllowed, WithdrawalRejected
+from mutuals.publishing.models import Item, ItemStatus
+from mutuals.publishing.services import may_publish_item, record
+
+MIN_REASON = 10
+MAX_REASON = 1000
+NOTICE_TEMPLATE = "mutuals/publishing/document/withdrawal_notice.html"
+NOTICE_STYLE_TEMPLATE = "mutuals/publishing/document/withdrawal_style.html"
+_BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_HEAD_CLOSE = re.compile(r"</head\s*>", re.IGNORECASE)
+
+
+def clean_reason(reason: str) -> str:
+    """The reason as stored: plain text, trimmed, 10 to 1,000 characters."""
+    text = (reason or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise WithdrawalRejected("Enter the reason for withdrawing it")
+    if len(text) < MIN_REASON:
+        raise WithdrawalRejected(
+            f"The reason must be at least {MIN_REASON} characters; it has {len(text)}"
+        )
+    if len(text) > MAX_REASON:
+        raise WithdrawalRejected(
+            f"The reason must be {MAX_REASON:,} characters or fewer; it has {len(text):,}"
+        )
+    return text
+
+
+def problem(item: Item) -> str | None:
+    """Why the item cannot be withdrawn now, or None if it can."""
+    if item.status == ItemStatus.WITHDRAWN:
+        return f"This was already withdrawn on {_day(item)}."
+    if item.status != ItemStatus.PUBLISHED:
+        return "Only published material can be withdrawn: this is a draft."
+    return None
+
+
+def withdraw(viewer: Viewer, user, item: Item, reason: str) -> Item:
+    """Withdraw a published item with the reason readers will see, and close its comments."""
+    if not may_publish_item(viewer, item):
+        raise NotAllowed("Your roles do not allow you to withdraw this.")
+    text = clean_reason(reason)
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().get(pk=item.pk)
+        if found := problem(locked):
+            raise CannotWithdraw(found)
+        locked.status = ItemStatus.WITHDRAWN
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = user
+        locked.withdrawal_reason = text
+        locked.comments_open = False
+        locked.save(
+            update_fields=[
+                "status",
+                "withdrawn_at",
+                "withdrawn_by",
+                "withdrawal_reason",
+                "comments_open",
+            ]
+        )
+        record(user, "publication.withdraw", locked, {"reason": [None, text]})
+    item.refresh_from_db()
+    return item
+
+
+def noticed_document(item: Item, document_html: str) -> str:
+    """A version's frozen report as served: with the withdrawal notice at the top of its
+    body (and on every PDF page) when the item is withdrawn, else exactly as stored."""
+    if not item.is_withdrawn:
+        return document_html
+    context = {"item": item}
+    style = render_to_string(NOTICE_STYLE_TEMPLATE, context)
+    banner = render_to_string(NOTICE_TEMPLATE, context)
+    head = _HEAD_CLOSE.search(document_html)
+    if head:
+        document_html = document_html[: head.start()] + style + document_html[head.start() :]
+    body = _BODY_OPEN.search(document_html)
+    if body is None:
+        return banner + document_html
+    return document_html[: body.end()] + banner + document_html[body.end() :]
+
+
+def _day(item: Item) -> str:
+    return dateformat.format(timezone.localtime(item.withdrawn_at), "j F Y")
