@@ -16,6 +16,12 @@ transaction, beside the caller's other writes (its audit record), while the
 next slice is being written. No second connection ever touches the database
 itself. A caller already inside a transaction, where SQLite refuses to attach,
 has its rows staged in a temporary table instead: slower, the same result.
+
+ADBC carries its own copy of SQLite, and two copies in one process do not see each
+other's locks. So ADBC opens only the scratch files, never the database, and the order of
+work, not locking, keeps the two apart: the main connection reads a slice only after
+ADBC has written it and closed the file, and on starting to read it checks its cache
+against the file's change counter, which ADBC's commit moved on.
 """
 
 from __future__ import annotations
