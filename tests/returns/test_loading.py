@@ -147,8 +147,6 @@ def test_rows_already_in_index_order_are_left_as_they_are():
         }
     )
     assert loading._in_index_order(ordered) is ordered
-    repeated = ordered.vstack(ordered.tail(1))
-    assert loading._in_index_order(repeated).equals(repeated.sort(repeated.columns))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -172,3 +170,29 @@ def test_a_slice_that_fails_to_be_written_undoes_the_slices_before_it(catalogue,
         cursor.execute("PRAGMA database_list")
         attached = [row[1] for row in cursor.fetchall()]
     assert not [name for name in attached if name.startswith("mutuals_staging")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_more_slices_than_sqlite_attaches_at_once(catalogue, monkeypatch):
+    """SQLite attaches at most 10 databases; a load of many slices' worth still goes in."""
+    monkeypatch.setattr(loading, "_ROWS_PER_PART", 1)
+    rows = [
+        ("health", "sickness-absence", f"20{10 + n}-Q1", date(2010 + n, 1, 1), "quarter", n, None, None)
+        for n in range(14)
+    ]  # fmt: skip
+    assert load_observations(frame(catalogue, rows), source="cli").inserted == 14
+    assert Observation.objects.count() == 14
+
+
+def test_a_repeated_key_is_refused_before_anything_is_written():
+    repeated = pl.DataFrame(
+        {
+            "organisation_id": [2, 1, 2],
+            "metric_id": [5, 5, 5],
+            "period": ["2011-Q1", "2011-Q1", "2011-Q1"],
+        }
+    )
+    with pytest.raises(
+        ValueError, match="1 rows repeat .* organisation 2, metric 5, period 2011-Q1"
+    ):
+        loading._in_index_order(repeated)

@@ -92,8 +92,16 @@ for round_ in range(12):
     current = CurrentObservation.objects.filter(metric=metric)
     expected = sorted(current.values_list("period", "value"))
     read = read_queryset(current.values_list("period", "value"), {"period": pl.Utf8, "value": pl.Float64})
-    if sorted(read.rows()) != expected:
+    child = read_queryset(
+        current.values_list("period", "value"),
+        {"period": pl.Utf8, "value": pl.Float64},
+        bulk=True,
+    )
+    if sorted(read.rows()) != expected or sorted(child.rows()) != expected:
         stale.append(round_)
+sql, params = current.values_list("period", "value").query.sql_with_params()
+from mutuals.returns import reading
+assert reading._child_sqlite(sql, params, {"period": pl.Utf8, "value": pl.Float64}) is not None
 print("stale rounds:", stale)
 assert not stale
 """

@@ -241,7 +241,7 @@ def read_series(
         "period_kind": pl.String,
         "value": pl.Float64,
     }
-    data = read_queryset(queryset, schema)
+    data = read_queryset(queryset, schema, bulk=organisation_ids is None)
     improvement = pl.DataFrame(
         [(pk, IMPROVEMENT[d]) for pk, d in Metric.objects.values_list("pk", "direction")],
         schema={"metric_id": pl.Int64, "improvement": pl.String},

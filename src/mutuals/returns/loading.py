@@ -95,9 +95,14 @@ def bulk_load(
 def _deferred_begin() -> Iterator[None]:
     """A plain ``BEGIN`` for a transaction started in the body, not SQLite's ``IMMEDIATE``.
 
-    ``BEGIN IMMEDIATE`` would lock every attached database, the scratch files still being
-    written among them. The load's first statement is a write (its submission), so the
-    database itself is locked as soon as with ``IMMEDIATE``.
+    ``BEGIN IMMEDIATE`` opens a write transaction on every attached database at once,
+    the scratch files still being written among them: the connection would read their
+    first page before ADBC has finished, and ADBC's copy of SQLite would not see its
+    locks (see the module's note). A plain ``BEGIN`` touches a scratch file only when a
+    statement reads it, after its slice is written. The load's first statement is a
+    write (its submission), so the database itself is locked as soon as with
+    ``IMMEDIATE``, and a wait for another writer goes through the busy timeout; a read
+    placed before that write would bring back ``SQLITE_BUSY`` without waiting.
     """
     mode = getattr(connection, "transaction_mode", None)
     connection.transaction_mode = None
@@ -107,23 +112,39 @@ def _deferred_begin() -> Iterator[None]:
         connection.transaction_mode = mode
 
 
+_KEY = ("organisation_id", "metric_id", "period")
+
+
 def _in_index_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """The rows in the order of the table's unique indexes, so each insert lands by the last."""
+    """The rows in the order of the table's unique indexes, so each insert lands by the last.
+
+    Raises ``ValueError`` if two rows have the same key: the importer's validation
+    rejects such files, and the load is no place to choose between them.
+    """
     if frame.height < 2 or _is_in_index_order(frame):
         return frame
-    codes = [_dense_codes(frame.get_column(name)) for name in ("organisation_id", "metric_id")]
-    codes.append(_dense_codes(frame.get_column("period")))
+    codes = [_dense_codes(frame.get_column(name)) for name in _KEY]
     sizes = [int(code.max()) + 1 for code in codes]
     if sizes[0] * sizes[1] * sizes[2] >= 2**63:
-        return frame.sort("organisation_id", "metric_id", "period")
-    key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
-    return frame[key.arg_sort()]
+        ordered = frame.sort(*_KEY)
+    else:
+        ordered = frame[((codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]).arg_sort()]
+    same = pl.all_horizontal(pl.col(name) == pl.col(name).shift(1) for name in _KEY)
+    repeated = ordered.filter(same)
+    if repeated.height:
+        first = repeated.row(0, named=True)
+        raise ValueError(
+            f"{repeated.height} rows repeat another row's organisation, metric and period, "
+            f"such as organisation {first['organisation_id']}, metric {first['metric_id']}, "
+            f"period {first['period']}."
+        )
+    return ordered
 
 
 def _is_in_index_order(frame: pl.DataFrame) -> bool:
     """Whether each row's key is above the one before (as a file written in order has)."""
     above = pl.lit(False)
-    for name in ("period", "metric_id", "organisation_id"):
+    for name in reversed(_KEY):
         column = pl.col(name)
         previous = column.shift(1)
         above = (column > previous) | ((column == previous) & above)
@@ -172,7 +193,8 @@ def _staging(frame: pl.DataFrame) -> Iterator[list[_Part] | None]:
 
 
 _ROWS_PER_PART = 250_000
-_MOST_PARTS = 16
+# SQLite attaches at most 10 databases unless built otherwise: beyond 8 slices, slices grow.
+_MOST_PARTS = 8
 
 
 @contextmanager
@@ -202,6 +224,9 @@ def _attached(frame: pl.DataFrame) -> Iterator[list[_Part]]:
                 written = [
                     writers.submit(_write_scratch, *job) for job in zip(paths, slices, strict=True)
                 ]
+                # The first slice is written before the load's transaction begins, so the
+                # database's write lock is not held while waiting for it.
+                written[0].result()
                 yield [
                     _Part(f"{name}.observations", number * size, done)
                     for number, (name, done) in enumerate(zip(names, written, strict=True))
