@@ -23,6 +23,8 @@ class Problem:
     def __str__(self) -> str:
         if self.row == 0:
             return f"column {self.column}: {self.reason}" if self.column else self.reason
+        if not self.column:
+            return f"row {self.row}: {self.reason}"
         return f"row {self.row}, column {self.column}: {self.reason}"
 
 

@@ -185,8 +185,19 @@ INVITATION_MAX_AGE_DAYS = 7
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"survey_tokens": {"()": "mutuals.web.log_filters.HideSurveyTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # Survey links' tokens are credentials: never in a logged path (see log_filters).
+    "loggers": {
+        "django.request": {"filters": ["survey_tokens"]},
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["survey_tokens"],
+        },
+    },
 }
 
 # django-axes first, so a locked account is refused before its password is even checked.

@@ -77,7 +77,7 @@ def test_a_manager_creates_a_survey(manager, world):
         ),
         400,
     )
-    assert "A group question needs its answers" in refused
+    assert "Enter the answers to the group question" in refused
     assert not Survey.objects.exists()
 
     done = manager.post(
@@ -246,3 +246,87 @@ def test_another_providers_manager_cannot_see_the_survey(client, world, survey):
 def test_the_provider_page_links_its_managers_to_the_surveys(manager, world):
     html = page(manager.get(world["health"].get_absolute_url()))
     assert reverse("surveys", args=[world["health"].pk]) in html
+
+
+def test_a_stale_copy_of_a_closed_survey_changes_nothing(tmp_path, survey):
+    """Each step reads the survey again, locked, inside its own transaction."""
+    from mutuals.engagement.errors import SurveyError
+    from mutuals.engagement.importing import import_responses
+    from mutuals.engagement.surveys import close_survey, issue_links
+
+    stale = Survey.objects.get(pk=survey.pk)
+    close_survey(survey, publish=True)
+    path = tmp_path / "late.csv"
+    path.write_text(",".join(ITEM_COLUMNS) + "\n" + ",".join("4" * len(ITEM_COLUMNS)) + "\n")
+    with pytest.raises(SurveyError, match="closed"):
+        import_responses(stale, path)
+    with pytest.raises(SurveyError, match="closed"):
+        issue_links(stale, count=3)
+    close_survey(stale)  # a second close from the stale copy keeps it published
+    survey.refresh_from_db()
+    assert survey.results_published and not Response.objects.exists()
+    assert not SurveyLink.objects.exists()
+    assert AuditEvent.objects.filter(action="survey-close").count() == 1
+
+
+def test_an_answer_is_refused_once_the_survey_is_closed(survey):
+    from mutuals.engagement.answering import submit
+    from mutuals.engagement.errors import SurveyNotOpen
+    from mutuals.engagement.surveys import close_survey, issue_links
+
+    [link] = issue_links(survey, count=1)
+    opened = dt.date(2024, 10, 2)
+    close_survey(survey)
+    with pytest.raises(SurveyNotOpen):
+        submit(link.token, dict.fromkeys(ITEM_COLUMNS, 4), "Days", today=opened)
+    assert not Response.objects.exists()
+
+
+def test_action_pages_of_a_closed_survey_lead_back_to_it(manager, survey):
+    from mutuals.engagement.surveys import close_survey
+
+    close_survey(survey)
+    for name in ("survey-links", "survey-responses", "survey-close"):
+        response = manager.get(reverse(name, args=[survey.pk]))
+        assert response.status_code == 302 and response["Location"] == survey.get_absolute_url()
+
+
+def test_group_problems_are_named_on_their_fields(manager, world):
+    new = reverse("survey-new", args=[world["health"].pk])
+    base = {"year": "2024", "opens_on": "2024-10-01", "closes_on": "2024-11-30"}
+    cases = [
+        ({"group_question": "Which rota?"}, "Enter the answers to the group question"),
+        ({"group_choices": "Days"}, "Enter the group question, or clear its answers"),
+        (
+            {"group_question": "Which rota?", "group_choices": "Days\nDays"},
+            "&#x27;Days&#x27; is repeated",
+        ),
+        ({"group_question": "Q?", "group_choices": "x" * 101}, "100 characters or fewer"),
+    ]
+    for extra, message in cases:
+        html = page(manager.post(new, base | extra), 400)
+        assert message in html
+        assert 'href="#id_year"' not in html  # the summary points at the group fields
+    assert not Survey.objects.exists()
+
+
+def test_links_start_with_the_address_the_manager_uses(manager, survey, settings):
+    settings.ALLOWED_HOSTS = ["mutuals.example.org"]
+    url = reverse("survey-links", args=[survey.pk])
+    shown = page(manager.get(url, HTTP_HOST="mutuals.example.org"))
+    assert "http://mutuals.example.org/survey/" in shown
+    rows = read_links(
+        manager.post(url, {"recipients": "count", "count": "1"}, HTTP_HOST="mutuals.example.org")
+    )
+    assert rows[0]["link"].startswith("http://mutuals.example.org/survey/")
+
+
+def test_survey_tokens_stay_out_of_the_logs(client, survey, caplog):
+    from mutuals.engagement.surveys import issue_links
+
+    [link] = issue_links(survey, count=1)
+    with caplog.at_level("INFO"):
+        client.post(reverse("survey-answer", args=[link.token]), {})  # incomplete: 400
+        client.get(reverse("survey-answer", args=["not-a-real-token-at-all"]))  # 404
+    assert "Bad Request" in caplog.text and "/survey/[token]" in caplog.text
+    assert link.token not in caplog.text and "not-a-real-token-at-all" not in caplog.text

@@ -62,6 +62,10 @@ def submit(
     values = _checked_answers(answers)
     chosen = link.group or _checked_group(survey, group)
     with transaction.atomic():
+        # The survey's row, locked: a close committing now either comes before this answer
+        # (which is then refused) or waits for it.
+        locked = Survey.objects.select_for_update(no_key=True).get(pk=survey.pk)
+        _require_open(locked, today or timezone.localdate())
         changed = SurveyLink.objects.filter(pk=link.pk, used=False).update(used=True)
         if changed != 1:
             raise LinkUsed("This link has already been used to answer the survey.")

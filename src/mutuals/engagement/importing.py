@@ -18,6 +18,7 @@ from django.db import transaction
 from mutuals.accounts import audit
 from mutuals.engagement.errors import SurveyError
 from mutuals.engagement.models import ITEM_COLUMNS, Response, Survey, SurveyStatus
+from mutuals.engagement.surveys import locked_open
 from mutuals.errors import ImportRejected, Problem
 from mutuals.returns.tables import ROW, read_table
 from mutuals.returns.validation import FORMULA
@@ -60,6 +61,7 @@ def import_responses(survey: Survey, path: Path | str, *, user=None) -> Response
     if problems:
         raise ImportRejected(sorted(problems), table.height)
     with transaction.atomic():
+        locked_open(survey, "responses can be added only while it is open")
         Response.objects.bulk_create(responses, batch_size=2000)
         audit.record(
             "survey-import",

@@ -71,7 +71,19 @@ def create_survey(
     try:
         with transaction.atomic():
             survey.save()
-            audit.record("survey-create", user=user, obj=survey, organisation=organisation)
+            audit.record(
+                "survey-create",
+                user=user,
+                obj=survey,
+                organisation=organisation,
+                changes={
+                    "year": [None, survey.year],
+                    "opens_on": [None, survey.opens_on.isoformat()],
+                    "closes_on": [None, survey.closes_on.isoformat()],
+                    "min_group_size": [None, survey.min_group_size],
+                    "group_question": [None, survey.group_question],
+                },
+            )
     except IntegrityError:
         raise InvalidSurvey(f"{organisation.name} already has a survey for {year}.") from None
     return survey
@@ -107,9 +119,10 @@ def issue_links(
     on ``register_on`` who has not been sent one yet."""
     if (count is None) == (register_on is None):
         raise SurveyError("Ask for a number of links, or for the register on a date, not both.")
-    if survey.status != SurveyStatus.OPEN:
-        raise SurveyError(f"Survey {survey.pk} is closed: no more links can be issued.")
     with transaction.atomic():
+        # Locked, so two requests for the register's links are issued one after the other
+        # (the second finds everyone invited) and none lands on a survey being closed.
+        survey = locked_open(survey, "no more links can be issued")
         if count is not None:
             if not 1 <= count <= MAX_LINKS:
                 raise SurveyError(f"Ask for between 1 and {MAX_LINKS:,} links, not {count}.")
@@ -175,33 +188,56 @@ def write_links(links: Sequence[IssuedLink], handle: TextIO, base_url: str) -> N
         writer.writerow((link.reference, link.name, link.group, root + link.path()))
 
 
+def locked_open(survey: Survey, refused: str) -> Survey:
+    """The survey read again and locked for the caller's transaction, if still open."""
+    locked = Survey.objects.select_for_update().select_related("organisation").get(pk=survey.pk)
+    if locked.status != SurveyStatus.OPEN:
+        raise SurveyError(f"{locked.title} is closed: {refused}.")
+    return locked
+
+
 def close_survey(survey: Survey, *, publish: bool = False, user=None) -> Survey:
     """Stop taking answers (unused links stop working); optionally publish the results."""
-    if survey.status == SurveyStatus.CLOSED:
-        return publish_results(survey, user=user) if publish else survey
     with transaction.atomic():
-        survey.status = SurveyStatus.CLOSED
-        survey.results_published = survey.results_published or publish
-        survey.save(update_fields=["status", "results_published"])
+        locked = Survey.objects.select_for_update().select_related("organisation").get(pk=survey.pk)
+        if locked.status == SurveyStatus.CLOSED:
+            return _publish(locked, user) if publish else locked
+        was_published = locked.results_published
+        locked.status = SurveyStatus.CLOSED
+        locked.results_published = was_published or publish
+        locked.save(update_fields=["status", "results_published"])
         audit.record(
             "survey-close",
             user=user,
-            obj=survey,
-            organisation=survey.organisation,
-            changes={"results_published": [None, survey.results_published]},
+            obj=locked,
+            organisation=locked.organisation,
+            changes={
+                "status": [SurveyStatus.OPEN.value, SurveyStatus.CLOSED.value],
+                "results_published": [was_published, locked.results_published],
+            },
         )
-    return survey
+    return locked
 
 
 def publish_results(survey: Survey, *, user=None) -> Survey:
     """Let commissioners and the public read a closed survey's results (small groups
-    stay hidden to everyone)."""
-    if survey.status != SurveyStatus.CLOSED:
-        raise SurveyError("Close the survey before publishing its results.")
-    if survey.results_published:
-        return survey
+    stay hidden to everyone). Cannot be undone."""
     with transaction.atomic():
-        survey.results_published = True
-        survey.save(update_fields=["results_published"])
-        audit.record("survey-publish", user=user, obj=survey, organisation=survey.organisation)
-    return survey
+        locked = Survey.objects.select_for_update().select_related("organisation").get(pk=survey.pk)
+        return _publish(locked, user)
+
+
+def _publish(locked: Survey, user) -> Survey:
+    if locked.status != SurveyStatus.CLOSED:
+        raise SurveyError("Close the survey before publishing its results.")
+    if not locked.results_published:
+        locked.results_published = True
+        locked.save(update_fields=["results_published"])
+        audit.record(
+            "survey-publish",
+            user=user,
+            obj=locked,
+            organisation=locked.organisation,
+            changes={"results_published": [False, True]},
+        )
+    return locked

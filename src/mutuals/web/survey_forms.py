@@ -8,7 +8,7 @@ from pathlib import Path
 from django import forms
 from django.utils import timezone
 
-from mutuals.engagement.surveys import MAX_LINKS
+from mutuals.engagement.surveys import MAX_GROUP_LENGTH, MAX_LINKS
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 RESPONSE_SUFFIXES = {".csv", ".xlsx"}
@@ -72,10 +72,29 @@ class SurveyForm(forms.Form):
         opens, closes = data.get("opens_on"), data.get("closes_on")
         if opens and closes and closes < opens:
             self.add_error("closes_on", "The closing date must be on or after the opening date")
+        if "group_question" in data and "group_choices" in data:
+            self._check_groups(data["group_question"].strip(), self.choices())
         return data
 
+    def _check_groups(self, question: str, choices: list[str]) -> None:
+        if question and not choices:
+            self.add_error("group_choices", "Enter the answers to the group question, one a line")
+        elif choices and not question:
+            self.add_error("group_question", "Enter the group question, or clear its answers")
+        repeated = sorted({c for c in choices if choices.count(c) > 1})
+        if repeated:
+            self.add_error("group_choices", f"Give each answer once: '{repeated[0]}' is repeated")
+        long = [c for c in choices if len(c) > MAX_GROUP_LENGTH]
+        if long:
+            self.add_error(
+                "group_choices",
+                f"Each answer must be {MAX_GROUP_LENGTH} characters or fewer: "
+                f"'{long[0][:40]}…' is longer",
+            )
+
     def choices(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["group_choices"].splitlines()]
+        lines = self.cleaned_data.get("group_choices", "").splitlines()
+        return [line.strip() for line in lines if line.strip()]
 
 
 def survey_defaults() -> dict:

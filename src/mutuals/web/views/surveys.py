@@ -13,7 +13,6 @@ import io
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -129,6 +128,8 @@ def survey_new(request, pk: int):
 @never_cache
 def issue_links(request, pk: int):
     survey = _survey_to_change(request, pk)
+    if request.method != "POST" and survey.status != SurveyStatus.OPEN:
+        return redirect(survey)  # nothing to do here: the survey page says it is closed
     form = LinksForm(_posted(request))
     problem = _not_open(survey)
     if request.method == "POST" and form.is_valid() and not problem:
@@ -149,6 +150,7 @@ def issue_links(request, pk: int):
         {
             "survey": survey,
             "form": form,
+            "link_start": _base_url(request) + "/survey/",
             "problems": [(_problem_anchor(form), problem)] if problem else [],
             "breadcrumbs": _crumbs(survey.organisation, survey=survey),
         },
@@ -166,12 +168,17 @@ def _problem_anchor(form: LinksForm) -> str:
 
 def _links_download(request, survey: Survey, links) -> HttpResponse:
     buffer = io.StringIO()
-    base_url = settings.PUBLIC_BASE_URL or request.build_absolute_uri("/")
-    surveys.write_links(links, buffer, base_url)
+    surveys.write_links(links, buffer, _base_url(request))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     filename = f"survey-{survey.pk}-links-{len(links)}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _base_url(request) -> str:
+    """The site's address as the manager reaches it: links are for the same site (the
+    PUBLIC_BASE_URL setting is for email, sent with no request to go by)."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _not_open(survey: Survey) -> str:
@@ -183,6 +190,8 @@ def _not_open(survey: Survey) -> str:
 def add_responses(request, pk: int):
     survey = _survey_to_change(request, pk)
     posted = request.method == "POST"
+    if not posted and survey.status != SurveyStatus.OPEN:
+        return redirect(survey)
     form = ResponsesForm(_posted(request), request.FILES if posted else None)
     problem = _not_open(survey)
     context = {
@@ -218,9 +227,9 @@ def add_responses(request, pk: int):
 
 
 def _import(survey: Survey, upload, user):
-    suffix = Path(upload.name).suffix.lower()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"responses{suffix}"
+        # Under the name it was uploaded as (its last part only), which messages quote.
+        path = Path(folder) / Path(upload.name).name
         with open(path, "wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)
@@ -229,10 +238,14 @@ def _import(survey: Survey, upload, user):
 
 def close(request, pk: int):
     survey = _survey_to_change(request, pk)
+    if request.method != "POST" and survey.status != SurveyStatus.OPEN:
+        return redirect(survey)
     form = CloseForm(_posted(request))
     problem = _not_open(survey)
     if request.method == "POST" and form.is_valid() and not problem:
-        surveys.close_survey(survey, publish=form.cleaned_data["publish"], user=request.user)
+        survey = surveys.close_survey(
+            survey, publish=form.cleaned_data["publish"], user=request.user
+        )
         published = " and its results are published" if survey.results_published else ""
         messages.success(request, f"The survey is closed{published}.")
         return redirect(survey)
