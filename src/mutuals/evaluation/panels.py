@@ -20,6 +20,7 @@ portfolio has millions of observations, far too many for ORM objects.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -73,23 +74,35 @@ def members(programme_id: int) -> pl.DataFrame:
 
 def quarterly_values(metric_id: int, as_of: int | None = None) -> pl.DataFrame:
     """Every current quarterly value of one metric: unit, time, outcome (one query)."""
+    return quarterly_values_by_metric([metric_id], as_of)[metric_id]
+
+
+def quarterly_values_by_metric(
+    metric_ids: Sequence[int], as_of: int | None = None, *, bulk: bool = False
+) -> dict[int, pl.DataFrame]:
+    """:func:`quarterly_values` of several metrics, read in one pass over the returns
+    (``bulk``: a whole portfolio's worth, see :func:`mutuals.returns.reading.read_frame`)."""
     table = Observation._meta.db_table
+    marks = ", ".join(["%s"] * len(metric_ids))
     sql = (
-        f"SELECT organisation_id, period, value FROM {table} "
-        "WHERE metric_id = %s AND is_current = %s AND period_kind = %s"
+        f"SELECT metric_id, organisation_id, period, value FROM {table} "
+        f"WHERE metric_id IN ({marks}) AND is_current = %s AND period_kind = %s"
     )
     frame = read_frame(
         sql,
-        [metric_id, True, PeriodKind.QUARTER],
-        {"unit": pl.Int64, "period": pl.Utf8, "outcome": pl.Float64},
+        [*metric_ids, True, PeriodKind.QUARTER],
+        {"metric_id": pl.Int64, "unit": pl.Int64, "period": pl.Utf8, "outcome": pl.Float64},
+        bulk=bulk,
     )
     # Quarter labels are always "YYYY-Qn" (see mutuals.returns.periods).
     year = pl.col("period").str.slice(0, 4).cast(pl.Int64)
     quarter = pl.col("period").str.slice(6, 1).cast(pl.Int64)
-    frame = frame.select("unit", (year * 4 + quarter - 1).alias("time"), "outcome")
+    frame = frame.select("metric_id", "unit", (year * 4 + quarter - 1).alias("time"), "outcome")
     if as_of is not None:
         frame = frame.filter(pl.col("time") <= as_of)
-    return frame
+    parts = frame.partition_by("metric_id", as_dict=True, include_key=False)
+    empty = frame.drop("metric_id").clear()
+    return {metric_id: parts.get((metric_id,), empty) for metric_id in metric_ids}
 
 
 def programme_panel(

@@ -51,7 +51,12 @@ from mutuals.engine.power import mde, verdict
 from mutuals.engine.synth import synth
 from mutuals.evaluation.fingerprint import Fingerprint, code_version
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun, Method, RunStatus
-from mutuals.evaluation.panels import Panel, members, programme_panel, quarterly_values
+from mutuals.evaluation.panels import (
+    Panel,
+    members,
+    programme_panel,
+    quarterly_values_by_metric,
+)
 from mutuals.registry.models import Programme, ProgrammeKind
 from mutuals.returns.models import Direction, Metric
 from mutuals.returns.periods import quarter_from_index, quarter_index
@@ -221,14 +226,12 @@ def _metrics(config: EvaluationConfig) -> list[Metric]:
 
 
 def _panels(steps: list[_Step], config: EvaluationConfig) -> Iterator[tuple[_Step, Panel]]:
-    """Each step's panel, reading every metric's values once for all programmes."""
+    """Each step's panel, from one read of every metric's values for all programmes."""
     as_of = quarter_index(config.as_of) if config.as_of else None
     units = {}
-    values: dict[int, pl.DataFrame] = {}
+    metric_ids = sorted({step.metric.pk for step in steps})
+    values = quarterly_values_by_metric(metric_ids, as_of, bulk=True) if metric_ids else {}
     for step in steps:
-        if step.metric.pk not in values:
-            values.clear()
-            values[step.metric.pk] = quarterly_values(step.metric.pk, as_of)
         if step.programme.pk not in units:
             units[step.programme.pk] = members(step.programme.pk)
         yield (
