@@ -111,7 +111,8 @@ def read_links(response) -> list[dict]:
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_links_go_to_the_register_once_each_or_in_a_number(manager, client, world, survey):

@@ -196,3 +196,27 @@ def test_a_repeated_key_is_refused_before_anything_is_written():
         ValueError, match="1 rows repeat .* organisation 2, metric 5, period 2011-Q1"
     ):
         loading._in_index_order(repeated)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.sqlite_only
+def test_scratch_files_live_in_the_data_folder_and_a_killed_loads_are_cleared(
+    catalogue, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    left = tmp_path / "scratch" / "load-999999999-abc"  # no such process
+    left.mkdir(parents=True)
+    (left / "mutuals_staging_0.sqlite3").write_bytes(b"returns of a killed load")
+    seen = []
+    write_scratch = loading._write_scratch
+
+    def noting(path, rows):
+        seen.append(path)
+        return write_scratch(path, rows)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loading, "_write_scratch", noting)
+        load_observations(frame(catalogue, SUBMISSIONS[0]), source="cli")
+    assert not left.exists()
+    assert seen and all(path.parent.parent == tmp_path / "scratch" for path in seen)
+    assert list((tmp_path / "scratch").iterdir()) == []

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from django.conf import settings
 from django.db import connection, transaction
 
 from mutuals.returns.models import Observation, Submission
@@ -209,7 +211,7 @@ def _attached(frame: pl.DataFrame) -> Iterator[list[_Part]]:
     slices = [frame.slice(offset, size) for offset in range(0, frame.height, size)] or [frame]
     names = [f"mutuals_staging_{number}" for number in range(len(slices))]
     attached: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="mutuals-load-") as folder:
+    with _scratch_folder() as folder:
         paths = [Path(folder) / f"{name}.sqlite3" for name in names]
         for path in paths:
             _create_scratch(path)
@@ -237,6 +239,31 @@ def _attached(frame: pl.DataFrame) -> Iterator[list[_Part]]:
             with connection.cursor() as cursor:
                 for name in attached:
                     cursor.execute(f"DETACH DATABASE {name}")
+
+
+@contextmanager
+def _scratch_folder() -> Iterator[str]:
+    """A new folder for one load's scratch files, beside the database in the data folder
+    (they hold returns, which are not public), deleted when the load ends. Folders left by
+    loads whose process was killed are deleted first."""
+    root = Path(settings.DATA_DIR) / "scratch"
+    root.mkdir(parents=True, exist_ok=True)
+    for left in root.glob("load-*-*"):
+        pid = left.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=f"load-{os.getpid()}-", dir=root) as folder:
+        yield folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _cores() -> int:

@@ -169,7 +169,8 @@ def _problem_anchor(form: LinksForm) -> str:
 def _links_download(request, survey: Survey, links) -> HttpResponse:
     buffer = io.StringIO()
     surveys.write_links(links, buffer, _base_url(request))
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    # With a byte order mark, so spreadsheet programs read names with accents correctly.
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     filename = f"survey-{survey.pk}-links-{len(links)}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
