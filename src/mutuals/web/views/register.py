@@ -8,9 +8,6 @@ register services, which keep history and write the audit trail.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,8 +30,7 @@ from mutuals.governance.register.importing import TABLES, RegisterRejected, impo
 from mutuals.governance.register.records import record_constitution, record_staff_vote
 from mutuals.registry.models import Organisation, OrganisationKind
 from mutuals.web.components import paginate, pagination
-
-PROBLEMS_SHOWN = 100
+from mutuals.web.uploads import PROBLEMS_SHOWN, saved
 
 
 def _provider(request, pk: int, action: str) -> Organisation:
@@ -156,17 +152,7 @@ def register_upload(request, pk: int):
 
 
 def _import(organisation: Organisation, files: dict, user):
-    with tempfile.TemporaryDirectory() as folder:
-        paths = {}
-        for table in TABLES:
-            upload = files.get(table)
-            if not upload:
-                continue
-            path = Path(folder) / f"{table}{Path(upload.name).suffix.lower()}"
-            with open(path, "wb") as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
-            paths[table] = path
+    with saved({table: files.get(table) for table in TABLES}) as paths:
         return import_register(organisation, user=user, **paths)
 
 

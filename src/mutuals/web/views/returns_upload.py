@@ -5,7 +5,6 @@ view only stores the upload, calls it, and shows what it says."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from django import forms
@@ -17,8 +16,8 @@ from mutuals.accounts.permissions import allowed_in, viewer_for, visible
 from mutuals.errors import FileUnreadable, ImportRejected
 from mutuals.returns.models import Observation
 from mutuals.returns.services import import_returns
+from mutuals.web.uploads import problems_context, saved_as_named
 
-PROBLEMS_SHOWN = 100
 SUFFIXES = {".csv", ".xlsx"}
 
 
@@ -60,13 +59,7 @@ def upload_returns(request, pk: int):
         try:
             report = _import(upload, request.user, organisation.pk)
         except ImportRejected as rejected:
-            problems = sorted(rejected.problems)
-            context.update(
-                problems=[("#id_returns_file", str(p)) for p in problems[:PROBLEMS_SHOWN]],
-                more_problems=max(0, len(problems) - PROBLEMS_SHOWN),
-                problem_count=len(problems),
-                rows=rejected.rows,
-            )
+            context.update(problems_context(rejected.problems, rejected.rows, "id_returns_file"))
             return render(request, "mutuals/returns/upload.html", context, status=400)
         except FileUnreadable as error:
             form.add_error("returns_file", f"The file could not be read: {error}")
@@ -83,12 +76,7 @@ def upload_returns(request, pk: int):
 
 
 def _import(upload, user, organisation_id: int):
-    suffix = Path(upload.name).suffix.lower()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        with open(path, "wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
+    with saved_as_named(upload) as path:
         return import_returns(
             path,
             source="upload",

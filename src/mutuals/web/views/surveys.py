@@ -10,8 +10,6 @@ file is the one copy, and it is never cached.
 from __future__ import annotations
 
 import io
-import tempfile
-from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -35,9 +33,8 @@ from mutuals.web.survey_forms import (
     SurveyForm,
     survey_defaults,
 )
+from mutuals.web.uploads import problems_context, saved_as_named
 from mutuals.web.views.engagement import results_page as survey_page
-
-PROBLEMS_SHOWN = 100
 
 
 def _provider(request, pk: int) -> Organisation:
@@ -204,13 +201,7 @@ def add_responses(request, pk: int):
         try:
             report = _import(survey, form.cleaned_data["responses_file"], request.user)
         except ImportRejected as rejected:
-            problems = sorted(rejected.problems)
-            context.update(
-                problems=[("#id_responses_file", str(p)) for p in problems[:PROBLEMS_SHOWN]],
-                more_problems=max(0, len(problems) - PROBLEMS_SHOWN),
-                problem_count=len(problems),
-                rows=rejected.rows,
-            )
+            context.update(problems_context(rejected.problems, rejected.rows, "id_responses_file"))
             return render(request, "mutuals/surveys/responses.html", context, status=400)
         except FileUnreadable as error:
             form.add_error("responses_file", f"The file could not be read: {error}")
@@ -228,12 +219,7 @@ def add_responses(request, pk: int):
 
 
 def _import(survey: Survey, upload, user):
-    with tempfile.TemporaryDirectory() as folder:
-        # Under the name it was uploaded as (its last part only), which messages quote.
-        path = Path(folder) / Path(upload.name).name
-        with open(path, "wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
+    with saved_as_named(upload) as path:
         return import_responses(survey, path, user=user)
 
 
