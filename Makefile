@@ -16,7 +16,7 @@ $(CURDIR)/.tools/bin/uv:
 	$(CURDIR)/.tools/bin/pip install --quiet 'uv==0.13.9'
 
 setup: $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 
 demo: setup
 	DEBUG=true $(RUN) mutuals demo --scale $(DEMO_SCALE) --port $(PORT)
