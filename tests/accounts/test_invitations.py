@@ -43,6 +43,8 @@ def test_a_provider_manager_invites_staff_who_set_a_password(sign_in, client, wo
     assert Role.objects.get(user=user).organisation == world["health"]
     assert Invitation.objects.get().accepted_at is not None
     assert AuditEvent.objects.filter(action="invitation.accept").exists()
+    [named] = AuditEvent.objects.filter(action="display-name.change")
+    assert named.changes == {"display_name": [None, "Ada Lovelace"]}
 
 
 def test_accepting_asks_for_a_name_that_is_not_an_email_address(sign_in, client, world):
@@ -50,7 +52,11 @@ def test_accepting_asks_for_a_name_that_is_not_an_email_address(sign_in, client,
     client.logout()
     page = client.get(link).content.decode()
     assert 'name="display_name"' in page
-    for name, error in (("", "Enter your name"), ("new@example.org", "not an email address")):
+    for name, error in (
+        ("", "Enter your name"),
+        ("new@example.org", "not an email address"),
+        ("new\uff20example.org", "not an email address"),  # a full-width @
+    ):
         response = _accept(client, link, name=name)
         assert response.status_code == 200 and error in response.content.decode()
         check_conventions(response.content.decode())

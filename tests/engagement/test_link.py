@@ -164,3 +164,28 @@ def test_the_page_and_api_pass_the_viewer(world, portfolio, sign_in, as_role):
         check_conventions(html)
         assert link.BASIS_WORDS[basis].capitalize() in html
         assert f'<dd class="govuk-summary-list__value">{years}</dd>' in html
+
+
+def test_the_page_counts_the_rows_the_estimate_uses(portfolio):
+    """A provider with one surveyed year is left out of the estimate (fixed effects fit it
+    exactly), so it is left out of the page's counts, years and chart as well."""
+    lone = Organisation.objects.create(
+        name="Lonely Lane CIC", kind=OrganisationKind.PROVIDER, legal_form=LegalForm.CIC_GUARANTEE,
+        ods_code="LNY01", region="london",
+    )  # fmt: skip
+    survey = closed_survey(lone, {"All": (30, 4)}, year=2012)
+    assert survey.results_published
+    submission = Submission.objects.first()
+    Observation.objects.bulk_create(
+        Observation(
+            organisation=lone, metric=portfolio["metric"], period=f"2012-Q{q}",
+            period_start=dt.date(2012, 3 * q - 2, 1), period_kind=PeriodKind.QUARTER,
+            value=80.0, submission=submission,
+        )
+        for q in (1, 2, 3, 4)
+    )  # fmt: skip
+    assert lone.pk in link.panel(portfolio["metric"], viewer=AUDITOR)["unit"].to_list()
+    found = link.estimate(portfolio["metric"], viewer=AUDITOR)
+    assert found.n_units == found.estimate.n_units == 6
+    assert found.panel.height == found.estimate.nobs
+    assert lone.pk not in found.panel["unit"].to_list()

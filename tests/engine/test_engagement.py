@@ -92,3 +92,15 @@ def test_fixed_effects_coefficient_matches_within_transformation():
     assert "association, not proof of cause" in res.caveat
     assert res.tidy()["estimate"][0] == res.coef
     assert "not proof of cause" in res.summary()
+
+
+def test_an_outcome_that_never_moves_within_units_is_no_variation():
+    from mutuals.engine.errors import NoVariationError
+
+    rng = np.random.default_rng(3)
+    rows = [
+        (unit, year, float(unit), float(rng.normal())) for unit in range(5) for year in range(4)
+    ]
+    panel = pl.DataFrame(rows, schema=["unit", "year", "outcome", "engagement"], orient="row")
+    with pytest.raises(NoVariationError):
+        engagement_link(panel, outcome="outcome")

@@ -105,3 +105,19 @@ def test_a_bad_quarter_is_named_and_nothing_starts(client, world):
     check_conventions(page)
     assert "Enter a quarter like 2013-Q1" in page and 'href="#id_as_of"' in page
     assert not EvaluationRun.objects.exists()
+
+
+def test_who_started_a_run_is_named_by_their_chosen_name_never_their_address(
+    client, world, finished_run
+):
+    from django.contrib.auth import get_user_model
+
+    from mutuals.accounts.names import FALLBACK
+
+    starter = get_user_model().objects.create_user(username="starter@example.org")
+    finished_run.started_by = starter
+    finished_run.save(update_fields=["started_by"])
+    _sign_in_as(client, world, "commissioner")
+    for url in (reverse("evaluations"), finished_run.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert "starter@example.org" not in page and FALLBACK in page

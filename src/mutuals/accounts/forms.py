@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
+from mutuals.accounts import names
 from mutuals.accounts.models import RoleName
 from mutuals.accounts.names import MAX_LENGTH, DisplayNameRejected, clean_display_name
 
@@ -106,9 +107,13 @@ class AcceptInvitationForm(ChoosePasswordForm):
             self.fields["display_name"].initial = user.get_full_name()
 
     def save(self, commit=True):
-        self.user.first_name = self.cleaned_data["display_name"]
-        self.user.last_name = ""
-        return super().save(commit=commit)
+        user = super().save(commit=commit)
+        if commit:
+            # Through the one path that records a change of name in the audit trail.
+            names.set_display_name(user, self.cleaned_data["display_name"])
+        else:
+            user.first_name, user.last_name = self.cleaned_data["display_name"], ""
+        return user
 
 
 class InvitationForm(forms.Form):

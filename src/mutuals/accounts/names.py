@@ -9,6 +9,8 @@ as :data:`FALLBACK`.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -44,7 +46,7 @@ def clean_display_name(value: str) -> str:
         raise DisplayNameRejected("Enter the name to show with what you write")
     if len(name) > MAX_LENGTH:
         raise DisplayNameRejected(f"The name must be {MAX_LENGTH} characters or fewer")
-    if "@" in name:
+    if "@" in unicodedata.normalize("NFKC", name):  # also the full-width and small @
         raise DisplayNameRejected(
             "Enter a name, not an email address: the name is shown to everyone"
         )

@@ -32,7 +32,11 @@ from mutuals import charts
 from mutuals.accounts.permissions import Viewer, may
 from mutuals.engagement.models import Survey, SurveyStatus
 from mutuals.engagement.results import organisation_year_scores, survey_results
-from mutuals.engine.engagement import EngagementLinkResult, engagement_link
+from mutuals.engine.engagement import (
+    EngagementLinkResult,
+    engagement_link,
+    estimation_sample,
+)
 from mutuals.engine.errors import NoVariationError, TooFewPeriodsError
 from mutuals.evaluation.panels import quarterly_values
 from mutuals.returns.models import Domain, Metric
@@ -40,6 +44,8 @@ from mutuals.returns.models import Domain, Metric
 QUALITY_DOMAINS = (Domain.QUALITY, Domain.EXPERIENCE, Domain.OUTCOME)
 DEMEAN_ROUNDS = 200
 CACHE_SECONDS = 7 * 24 * 3600
+# Part of the cache key: estimates made by an earlier estimator are not served.
+ESTIMATOR = "statsmodels-crv1"
 ALL_RESULTS = "all"
 PUBLISHED_RESULTS = "published"
 NO_VARIATION = (
@@ -131,7 +137,8 @@ class Link:
 def estimate(metric: Metric, *, viewer: Viewer) -> Link:
     """The link for ``metric`` from the survey results ``viewer`` may read."""
     basis = results_basis(viewer)
-    data = _panel(metric, _engagement(basis))
+    # The rows the estimate uses, so the page's counts, years and chart match it.
+    data = estimation_sample(_panel(metric, _engagement(basis)), outcome="outcome")
     try:
         result = _cached_link(data, basis)
     except TooFewPeriodsError:
@@ -149,7 +156,7 @@ def _cached_link(data: pl.DataFrame, basis: str) -> EngagementLinkResult:
     statsmodels is imported (pyfixest, used before, took 1-5 seconds). The basis in the key
     keeps one audience's estimate from serving another."""
     fingerprint = hashlib.sha256(data.write_ipc(None).getvalue()).hexdigest()
-    key = f"engagement-link:{basis}:{fingerprint}"
+    key = f"engagement-link:{ESTIMATOR}:{basis}:{fingerprint}"
     found = cache.get(key)
     if found is None:
         found = engagement_link(data, outcome="outcome", unit="unit", time="year")
@@ -158,10 +165,11 @@ def _cached_link(data: pl.DataFrame, basis: str) -> EngagementLinkResult:
 
 
 def _too_few(data: pl.DataFrame) -> str:
+    """``data``: the estimation sample, so only providers seen in at least 2 years count."""
+    providers = data["unit"].n_unique() if data.height else 0
     return (
-        f"There are {data['unit'].n_unique() if data.height else 0} providers with both a "
-        "survey result and returns for this metric; the link needs at least 3, each seen in "
-        "at least 2 years."
+        f"{providers} provider{'' if providers == 1 else 's'} have both a survey result and "
+        "returns for this metric in at least 2 years; the link needs at least 3."
     )
 
 

@@ -181,13 +181,7 @@ def engagement_link(
     for name in (outcome, engagement, unit, time):
         if not name.isidentifier():
             raise InvalidOptionError(f"Column name {name!r} must be a plain identifier (a_b1).")
-    data = _without_singletons(
-        panel.select(unit, time, outcome, engagement)
-        .drop_nulls()
-        .filter(pl.col(outcome).is_finite() & pl.col(engagement).is_finite()),
-        unit,
-        time,
-    )
+    data = estimation_sample(panel, outcome=outcome, engagement=engagement, unit=unit, time=time)
     n_units = data[unit].n_unique()
     if n_units < 3 or data[time].n_unique() < 2:
         raise TooFewPeriodsError("The link needs at least 3 units observed in at least 2 years.")
@@ -196,6 +190,25 @@ def engagement_link(
         outcome=outcome, coef=coef, se=se, pvalue=pvalue, confint=confint,
         nobs=data.height, n_units=n_units,
     )  # fmt: skip
+
+
+def estimation_sample(
+    panel: pl.DataFrame,
+    *,
+    outcome: str,
+    engagement: str = "engagement",
+    unit: str = "unit",
+    time: str = "year",
+) -> pl.DataFrame:
+    """The rows :func:`engagement_link` estimates from: those with finite values, less
+    (repeatedly) any alone in its unit or year. Counts and charts of an estimate use these."""
+    return _without_singletons(
+        panel.select(unit, time, outcome, engagement)
+        .drop_nulls()
+        .filter(pl.col(outcome).is_finite() & pl.col(engagement).is_finite()),
+        unit,
+        time,
+    )
 
 
 def _without_singletons(data: pl.DataFrame, unit: str, time: str) -> pl.DataFrame:
@@ -243,6 +256,11 @@ def _two_way_crv1(
     engagement_only = np.eye(x.shape[1])[0]
     test = fit.t_test(engagement_only, cov_p=fit.cov_params() * g / (g - 1) * (n - 1) / (n - k))
     low, high = test.conf_int(alpha=0.05)[0]
+    if not np.isfinite(test.sd.item()) or test.sd.item() <= 0:
+        raise NoVariationError(
+            f"Column {engagement!r} or the outcome varies too little within units for a "
+            "standard error: the link cannot be estimated."
+        )
     return (
         float(test.effect[0]),
         float(test.sd.item()),
