@@ -38,6 +38,7 @@ def test_a_commissioner_prepares_the_scorecard_from_its_page(sign_in, world, peo
     shown = panel(client.get(scorecard))
     assert "was last published on" in shown and "(version 1)" in shown
     assert item.get_absolute_url() in shown
+    assert "Prepare a new version of this scorecard" in shown
 
 
 def test_the_provider_sees_its_published_scorecard_but_cannot_publish(sign_in, world, people):
