@@ -5,17 +5,20 @@ publishing it again."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from unittest import mock
 
 import pypdfium2 as pdfium
 import pytest
+from django.apps import apps as django_apps
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
+from accounts.conftest import make_user
 from api.conftest import Api
-from mutuals.accounts.models import AuditEvent
+from mutuals.accounts.models import AuditEvent, Role
 from mutuals.accounts.permissions import viewer_for_user
 from mutuals.publishing import comments, periods, services, subscriptions, withdrawal
 from mutuals.publishing.digest_content import content_for
@@ -31,6 +34,7 @@ from web.test_page_conventions import check_conventions
 pytestmark = pytest.mark.django_db
 
 REASON = "The comparison group double-counted two providers' visits."
+ESCAPED_REASON = REASON.replace("'", "&#x27;")  # as the pages show it
 NOTICE = withdrawal.NOTICE_STYLE_TEMPLATE
 
 
@@ -74,8 +78,22 @@ def test_withdrawing_records_who_when_and_why_and_closes_comments(evaluation, pe
         "publication",
         str(item.pk),
     )
-    assert event.changes == {"reason": [None, item.withdrawal_reason]}
-    assert item.versions.count() == 1  # nothing deleted
+    assert event.changes == {
+        "status": ["published", "withdrawn"],
+        "comments_open": [True, False],
+        "reason": [None, item.withdrawal_reason],
+    }
+    version = item.versions.get()  # nothing deleted, and the version is stamped
+    assert (version.withdrawn_at, version.withdrawn_by) == (item.withdrawn_at, auditor)
+    assert version.withdrawal_reason == item.withdrawal_reason and version.is_withdrawn
+
+
+def test_the_audit_says_comments_were_already_closed(evaluation, people):
+    auditor = people["auditor"]
+    comments.set_open(viewer_for_user(auditor), auditor, evaluation, False)
+    _withdraw(auditor, evaluation)
+    event = AuditEvent.objects.get(action="publication.withdraw")
+    assert event.changes["comments_open"] == [False, False]
 
 
 def test_a_failure_part_way_changes_nothing(evaluation, people):
@@ -87,6 +105,7 @@ def test_a_failure_part_way_changes_nothing(evaluation, people):
     evaluation.refresh_from_db()
     assert evaluation.status == ItemStatus.PUBLISHED and evaluation.comments_open
     assert evaluation.withdrawn_at is None and evaluation.withdrawal_reason == ""
+    assert not evaluation.versions.get().is_withdrawn
     assert not AuditEvent.objects.filter(action="publication.withdraw").exists()
 
 
@@ -132,23 +151,31 @@ def test_the_reason_is_required_and_length_checked(evaluation, people, reason, m
 # The web pages ------------------------------------------------------------------------------
 
 
-def test_the_item_page_offers_withdrawal_only_to_those_who_may(client, evaluation, sign_in):
-    url = reverse("publication-withdraw", args=[evaluation.pk])
-    assert url not in client.get(evaluation.get_absolute_url()).content.decode()
+def test_the_item_page_offers_withdrawal_only_to_those_who_may(
+    client, evaluation, scorecard, sign_in
+):
+    def offered(item) -> bool:
+        url = reverse("publication-withdraw", args=[item.pk])
+        page = client.get(item.get_absolute_url()).content.decode()
+        return f'href="{url}">Withdraw this publication</a>' in page
+
+    assert not offered(evaluation)
     sign_in("provider_manager")
-    assert url not in client.get(evaluation.get_absolute_url()).content.decode()
-    sign_in("commissioner")
-    page = client.get(evaluation.get_absolute_url()).content.decode()
-    assert f'href="{url}">Withdraw this publication</a>' in page
+    assert not offered(evaluation) and not offered(scorecard)
+    sign_in("commissioner")  # published the scorecard, not the auditor's evaluation
+    assert offered(scorecard) and not offered(evaluation)
+    sign_in("auditor")
+    assert offered(scorecard) and offered(evaluation)
 
 
 def test_the_withdraw_page_needs_permission(client, world, people, evaluation, sign_in):
     url = reverse("publication-withdraw", args=[evaluation.pk])
     anonymous = client.post(url, {"reason": REASON})
     assert anonymous.status_code == 302 and reverse("sign-in") in anonymous["Location"]
-    sign_in("provider_manager")  # may read it, may not publish it
-    assert client.get(url).status_code == 403
-    assert client.post(url, {"reason": REASON}).status_code == 403
+    for role in ("provider_manager", "commissioner"):  # may read it, did not publish it
+        sign_in(role)
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"reason": REASON}).status_code == 403
     # A draft the commissioner may not publish is not theirs to see: not found.
     auditor = people["auditor"]
     draft = services.prepare(
@@ -163,8 +190,9 @@ def test_the_withdraw_page_needs_permission(client, world, people, evaluation, s
     assert not AuditEvent.objects.filter(action="publication.withdraw").exists()
 
 
-def test_withdrawing_on_the_web(client, evaluation, people, sign_in):
-    url = reverse("publication-withdraw", args=[evaluation.pk])
+def test_withdrawing_on_the_web(client, scorecard, people, sign_in):
+    """The commissioner published the scorecard, so may withdraw it."""
+    url = reverse("publication-withdraw", args=[scorecard.pk])
     sign_in("commissioner")
     confirm = client.get(url)
     assert confirm.status_code == 200
@@ -172,19 +200,19 @@ def test_withdrawing_on_the_web(client, evaluation, people, sign_in):
     check_conventions(page)
     assert 'class="govuk-button govuk-button--warning"' in page
     assert f'action="{url}"' in page and 'method="post"' in page
-    evaluation.refresh_from_db()
-    assert evaluation.is_published  # showing the page changes nothing
+    scorecard.refresh_from_db()
+    assert scorecard.is_published  # showing the page changes nothing
 
     response = client.post(url, {"reason": REASON})
-    assert response.status_code == 302 and response["Location"] == evaluation.get_absolute_url()
-    evaluation.refresh_from_db()
-    assert evaluation.is_withdrawn and evaluation.withdrawn_by == people["commissioner"]
-    assert evaluation.withdrawal_reason == REASON
-    page = client.get(evaluation.get_absolute_url()).content.decode()
+    assert response.status_code == 302 and response["Location"] == scorecard.get_absolute_url()
+    scorecard.refresh_from_db()
+    assert scorecard.is_withdrawn and scorecard.withdrawn_by == people["commissioner"]
+    assert scorecard.withdrawal_reason == REASON
+    page = client.get(scorecard.get_absolute_url()).content.decode()
     assert "It is withdrawn." in page  # the confirmation message
     again = client.post(url, {"reason": REASON})
     assert again.status_code == 409
-    assert f"This was already withdrawn on {_day(evaluation)}." in again.content.decode()
+    assert f"This was already withdrawn on {_day(scorecard)}." in again.content.decode()
     check_conventions(again.content.decode())
     assert AuditEvent.objects.filter(action="publication.withdraw").count() == 1
 
@@ -267,10 +295,13 @@ def test_a_withdrawn_reports_downloads_carry_the_notice(client, people, scorecar
         < html.index('class="withdrawal-notice"')
         < html.index('<header class="cover">')
     )
-    added = [render_to_string(t, {"item": item}) for t in (NOTICE, withdrawal.NOTICE_TEMPLATE)]
+    assert "Withdrawn by A registered user." in html  # no chosen name: never the email
+    assert people["commissioner"].email not in html
+    version.refresh_from_db()
+    context = {"version": version}
+    added = [render_to_string(t, context) for t in (NOTICE, withdrawal.NOTICE_TEMPLATE)]
     assert all(part in html for part in added)
     assert html.replace(added[0], "").replace(added[1], "") == stored  # nothing else changed
-    version.refresh_from_db()
     assert (version.document_html, version.content_sha256) == (stored, sha)
     recomputed = json.dumps(version.data, sort_keys=True, default=str) + version.document_html
     assert hashlib.sha256(recomputed.encode()).hexdigest() == sha
@@ -387,7 +418,14 @@ def test_publishing_again_reinstates_it_as_a_new_version(client, people, evaluat
         .values_list("action", "changes")
     )
     assert actions[-2:] == [
-        ("publication.withdraw", {"reason": [None, REASON]}),
+        (
+            "publication.withdraw",
+            {
+                "status": ["published", "withdrawn"],
+                "comments_open": [True, False],
+                "reason": [None, REASON],
+            },
+        ),
         ("publication.publish", {"version": 2, "status": ["withdrawn", "published"]}),
     ]
     page = client.get(evaluation.get_absolute_url()).content.decode()
@@ -398,3 +436,173 @@ def test_publishing_again_reinstates_it_as_a_new_version(client, people, evaluat
     assert evaluation in {r.item for r in services.related(scorecard)}
     comments.set_open(viewer, auditor, evaluation, True)
     assert comments.post(people["provider_staff"], evaluation, "Thanks for the fix").pk
+
+
+# Who may withdraw ---------------------------------------------------------------------------
+
+
+def test_a_commissioner_may_not_withdraw_what_others_published(
+    world, people, evaluation, scorecard
+):
+    commissioner = people["commissioner"]
+    with pytest.raises(NotAllowed, match="whoever published its latest version"):
+        _withdraw(commissioner, evaluation)  # an auditor's impact evaluation
+    colleague = make_user("c2@example.org", "commissioner", world["pct"])
+    assert services.may_publish_item(viewer_for_user(colleague), scorecard)
+    with pytest.raises(NotAllowed):  # commissions the provider, did not publish it
+        _withdraw(colleague, scorecard)
+    # Once the colleague publishes the next version it is theirs to withdraw, not the first's.
+    services.publish(viewer_for_user(colleague), colleague, scorecard)
+    assert not withdrawal.may_withdraw(viewer_for_user(commissioner), commissioner, scorecard)
+    assert _withdraw(colleague, scorecard).withdrawn_by == colleague
+    evaluation.refresh_from_db()
+    assert evaluation.is_published
+
+
+def test_auditors_withdraw_anything_and_publishers_only_while_they_may_publish(people, scorecard):
+    commissioner = people["commissioner"]
+    Role.objects.filter(user=commissioner).delete()  # no longer commissions the provider
+    with pytest.raises(NotAllowed):
+        _withdraw(commissioner, scorecard)
+    auditor = people["auditor"]  # the commissioner published it; auditors withdraw anything
+    assert _withdraw(auditor, scorecard).withdrawn_by == auditor
+
+
+def test_the_notice_names_who_withdrew_it_by_their_chosen_name(client, people, evaluation):
+    auditor = people["auditor"]
+    auditor.first_name = "Ada Lovelace"
+    auditor.save(update_fields=["first_name"])
+    item = _withdraw(auditor, evaluation)
+    for url in (item.get_absolute_url(), reverse("publication-version", args=[item.pk, 1])):
+        page = client.get(url).content.decode()
+        banner = page[page.index('id="withdrawn"') : page.index('class="govuk-caption-l"')]
+        assert "Withdrawn by Ada Lovelace." in banner
+        assert auditor.email not in page
+
+
+# The versions keep their withdrawal ---------------------------------------------------------
+
+
+def test_versions_withdrawn_keep_their_notice_after_republishing(client, people, scorecard):
+    commissioner = people["commissioner"]
+    first = scorecard.versions.get()
+    stored, sha = first.document_html, first.content_sha256
+    item = _withdraw(commissioner, scorecard)
+    withdrawn_on = _day(item)
+    services.publish(viewer_for_user(commissioner), commissioner, item)  # the corrected one
+    item.refresh_from_db()
+    assert item.is_published and item.withdrawn_at is None
+    first.refresh_from_db()
+    assert first.is_withdrawn and first.withdrawal_reason == REASON
+    assert first.withdrawn_by == commissioner
+    assert (first.document_html, first.content_sha256) == (stored, sha)
+    second = item.versions.get(version=2)
+    assert not second.is_withdrawn
+
+    page = client.get(reverse("publication-version", args=[item.pk, 1])).content.decode()
+    check_conventions(page)
+    assert "<title>[Withdrawn] " in page
+    assert f"Version 1 of this provider scorecard was withdrawn on {withdrawn_on}" in page
+    assert ESCAPED_REASON in page
+    assert f'href="{item.get_absolute_url()}">Read the current version (2)</a>' in page
+
+    current = client.get(item.get_absolute_url()).content.decode()
+    check_conventions(current)
+    assert 'id="withdrawn"' not in current and "<title>[Withdrawn]" not in current
+    history = current[current.index('id="history-heading"') :]
+    assert history.count('<strong class="govuk-tag govuk-tag--red">Withdrawn</strong>') == 1
+    assert f"{withdrawn_on} by A registered user: {ESCAPED_REASON}" in history
+
+    html = client.get(reverse("publication-document", args=[item.pk, 1, "html"])).content.decode()
+    assert f"Withdrawn on {withdrawn_on}" in html and 'class="withdrawal-notice"' in html
+    pdf = client.get(reverse("publication-document", args=[item.pk, 1, "pdf"])).content
+    assert (
+        f"Withdrawn on {withdrawn_on}" in pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    )
+    latest = client.get(reverse("publication-document", args=[item.pk, 2, "html"]))
+    assert latest.content.decode() == second.document_html  # the current one: as published
+
+
+def test_withdrawing_again_stamps_only_the_versions_since(client, people, evaluation):
+    auditor = people["auditor"]
+    first_at = _withdraw(auditor, evaluation).withdrawn_at
+    services.publish(viewer_for_user(auditor), auditor, evaluation)
+    again = "The corrected run was wrong as well."
+    second = _withdraw(auditor, evaluation, again)
+    v1, v2 = evaluation.versions.order_by("version")
+    assert (v1.withdrawn_at, v1.withdrawal_reason) == (first_at, REASON)
+    assert (v2.withdrawn_at, v2.withdrawal_reason) == (second.withdrawn_at, again)
+    old = client.get(reverse("publication-version", args=[second.pk, 1])).content.decode()
+    assert "Version 1 of this impact evaluation was withdrawn on" in old
+    assert ESCAPED_REASON in old and again not in old.split('id="history')[0]
+    latest = client.get(second.get_absolute_url()).content.decode()
+    assert "This impact evaluation was withdrawn on" in latest and again in latest
+
+
+def test_the_migration_stamps_the_versions_of_items_already_withdrawn(
+    people, evaluation, scorecard
+):
+    migration = importlib.import_module("mutuals.publishing.migrations.0004_publication_withdrawal")
+    auditor = people["auditor"]
+    services.publish(viewer_for_user(auditor), auditor, evaluation)  # version 2
+    item = _withdraw(auditor, evaluation)
+    # As before migration 0004: only the item said it was withdrawn.
+    Publication.objects.update(withdrawn_at=None, withdrawn_by=None, withdrawal_reason=None)
+    migration.stamp_withdrawn_versions(django_apps, None)
+    stamps = {(v.withdrawn_at, v.withdrawn_by, v.withdrawal_reason) for v in item.versions.all()}
+    assert stamps == {(item.withdrawn_at, auditor, REASON)} and item.versions.count() == 2
+    assert not scorecard.versions.get().is_withdrawn
+
+
+def test_digests_leave_out_a_version_withdrawn_in_the_same_period(people, evaluation):
+    request = subscriptions.parse("programme", "right-to-request", Frequency.DAILY, signed_in=False)
+    reader = subscriptions.confirm(subscriptions.pending_request("r@example.org", request))
+    published = evaluation.versions.get().published_at
+    period = periods.containing(Frequency.DAILY, timezone.localtime(published).date())
+    auditor = people["auditor"]
+    _withdraw(auditor, evaluation)
+    services.publish(viewer_for_user(auditor), auditor, evaluation)  # corrected, same day
+    entries = content_for(reader.subscriber, period).publications.entries
+    assert [e["version"] for e in entries] == [2]
+
+
+# The API lists withdrawn material on asking -------------------------------------------------
+
+
+def test_the_api_lists_withdrawn_material_on_asking(client, people, evaluation, scorecard):
+    api = Api(client)
+    _withdraw(people["auditor"], evaluation)
+
+    def listed(**params):
+        response = api.get("/publications", **params)
+        assert response.status_code == 200, response.content
+        return [(i["id"], i["status"]) for i in response.json()["results"]]
+
+    assert listed() == listed(status="published") == [(scorecard.pk, "published")]
+    assert listed(status="withdrawn") == [(evaluation.pk, "withdrawn")]
+    both = sorted([(evaluation.pk, "withdrawn"), (scorecard.pk, "published")])
+    assert listed(status="all") == both
+    assert listed(status="all", kind="scorecard") == [(scorecard.pk, "published")]
+    bad = api.get("/publications", status="retracted")
+    assert bad.status_code == 422
+    body = bad.json()
+    assert "status" in body["detail"]
+    assert [e["field"] for e in body["errors"]] == ["status"]
+    assert all(word in body["errors"][0]["message"] for word in ("published", "withdrawn", "all"))
+
+
+# Reopening comments cannot undo a withdrawal ------------------------------------------------
+
+
+def test_a_withdrawal_at_the_same_moment_is_not_undone_by_reopening(people, evaluation):
+    auditor = people["auditor"]
+    viewer = viewer_for_user(auditor)
+    comments.set_open(viewer, auditor, evaluation, False)
+    stale = Item.objects.get(pk=evaluation.pk)  # read before the withdrawal lands
+    _withdraw(auditor, evaluation)
+    assert stale.is_published
+    with pytest.raises(CommentsClosed, match="cannot be reopened on withdrawn material"):
+        comments.set_open(viewer, auditor, stale, True)
+    evaluation.refresh_from_db()
+    assert evaluation.is_withdrawn and not evaluation.comments_open
+    assert not AuditEvent.objects.filter(action="comments.open").exists()

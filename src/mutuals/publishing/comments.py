@@ -29,7 +29,7 @@ from mutuals.publishing.errors import (
     CommentsClosed,
     NotAllowed,
 )
-from mutuals.publishing.models import Comment, CommentReport, CommentStatus, Item
+from mutuals.publishing.models import Comment, CommentReport, CommentStatus, Item, ItemStatus
 from mutuals.publishing.services import record
 
 MAX_LENGTH = 5000
@@ -164,16 +164,26 @@ def restore(viewer: Viewer, user, comment: Comment) -> Comment:
 
 
 def set_open(viewer: Viewer, user, item: Item, open_: bool) -> Item:
-    """Close an item to new comments, or reopen it (not while it is withdrawn)."""
+    """Close an item to new comments, or reopen it (only while it is published: the
+    UPDATE itself checks, so a withdrawal at the same moment cannot be undone by it)."""
     if not may_moderate(viewer, user, item):
         raise NotAllowed("Only moderators may close or reopen comments.")
-    if open_ and item.is_withdrawn:
-        raise CommentsClosed("Comments cannot be reopened on withdrawn material.")
     with transaction.atomic():
-        Item.objects.filter(pk=item.pk).update(comments_open=open_)
+        rows = Item.objects.filter(pk=item.pk)
+        if open_:
+            rows = rows.filter(status=ItemStatus.PUBLISHED)
+        if not rows.update(comments_open=open_):
+            raise CommentsClosed(_why_not_open(item))
         record(user, "comments.open" if open_ else "comments.close", item, {})
     item.comments_open = open_
     return item
+
+
+def _why_not_open(item: Item) -> str:
+    status = Item.objects.filter(pk=item.pk).values_list("status", flat=True).first()
+    if status == ItemStatus.WITHDRAWN:
+        return "Comments cannot be reopened on withdrawn material."
+    return "Comments open once the item is published."
 
 
 def open_reports(item: Item) -> QuerySet[CommentReport]:

@@ -4,8 +4,8 @@
   follow, or of the kinds they follow) — only at providers whose returns they may see, as
   alerts are read from returns; a member of the public never gets alerts.
 - **Published material** newly published (first versions and new versions) about what
-  they follow; the portfolio report goes to everyone who follows a programme. Material
-  withdrawn since is left out.
+  they follow; the portfolio report goes to everyone who follows a programme. A version
+  withdrawn since is left out (a corrected version published after it is told).
 - **Ballots opened**: ballots at followed providers that actually opened in the period,
   by the ``open`` entry of the ballot's log (a ballot opened late, or early, is told in
   the period it opened, not the one its planned opening time falls in). Ballots are for a
@@ -24,7 +24,7 @@ from mutuals.accounts.permissions import ANONYMOUS, Viewer, allowed_in, viewer_f
 from mutuals.evaluation.models import Alert
 from mutuals.evaluation.monitoring import RULE_TEXT
 from mutuals.governance.models import Ballot, BallotEvent, BallotStatus
-from mutuals.publishing.models import ItemKind, ItemStatus, Publication, Subscriber, Target
+from mutuals.publishing.models import ItemKind, Publication, Subscriber, Target
 from mutuals.publishing.periods import Period
 from mutuals.registry.models import ProgrammeMembership
 
@@ -149,7 +149,7 @@ def _publications(follows: Follows, period: Period, memo: Memo) -> Section:
         versions = (
             Publication.objects.filter(
                 about,
-                item__status=ItemStatus.PUBLISHED,
+                withdrawn_at__isnull=True,  # withdrawn since, even if republished in the period
                 published_at__gte=period.starts_at,
                 published_at__lt=period.ends_at,
             )

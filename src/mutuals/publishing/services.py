@@ -111,7 +111,8 @@ def prepare(
 
 def publish(viewer: Viewer, user, item: Item, *, run: EvaluationRun | None = None) -> Publication:
     """Freeze the item's material as its next version and publish it. A withdrawn item is
-    reinstated: the withdrawal is cleared (the audit trail keeps it), comments stay closed."""
+    reinstated: the item's withdrawal is cleared (its earlier versions keep their stamps, and
+    the audit trail keeps both steps), comments stay closed."""
     if not may_publish_item(viewer, item):
         raise NotAllowed("Your roles do not allow you to publish this.")
     frozen = snapshot.take(item, run)  # the slow part, outside the transaction
@@ -203,7 +204,7 @@ def visible_items(viewer: Viewer) -> QuerySet[Item]:
 
 
 def version_of(item: Item, number: int | None = None) -> Publication | None:
-    versions = item.versions.all()
+    versions = item.versions.select_related("published_by", "withdrawn_by")
     if number is None:
         return versions.order_by("-version").first()
     return versions.filter(version=number).first()

@@ -1,12 +1,12 @@
 """Published material and its comments.
 
-Anyone may list current published items, read one (a withdrawn item too: it leaves the
-list, and reading it gives the date and reason) and read their visible comments. Posting a
-comment needs a token with the ``comment`` scope, and follows the web's rules exactly: the
-item must be published with its comments open (403 when closed or withdrawn), the text
-plain and at most 5,000 characters (shown escaped everywhere), and at most
-COMMENT_RATE_LIMIT comments an hour per person, web and API together (429 with
-Retry-After).
+Anyone may list published items — current ones by default, withdrawn ones or both on
+asking (``status``) — read one (a withdrawn item too: reading it gives the date and
+reason) and read their visible comments. Posting a comment needs a token with the
+``comment`` scope, and follows the web's rules exactly: the item must be published with its
+comments open (403 when closed or withdrawn), the text plain and at most 5,000 characters
+(shown escaped everywhere), and at most COMMENT_RATE_LIMIT comments an hour per person, web
+and API together (429 with Retry-After).
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ router = Router(tags=["Publishing"])
 COMMENT = BearerToken("comment")
 
 
+PublicStatus = Literal["published", "withdrawn"]
+ListedStatus = Literal["published", "withdrawn", "all"]
+
+
 class PublishedItem(Schema):
     id: int
     kind: str
@@ -44,13 +48,13 @@ class PublishedItem(Schema):
     published_at: datetime | None
     comments_open: bool
     url: str
+    status: PublicStatus = Field(
+        description="withdrawn: found to be wrong and kept only as a record; it is left out "
+        "of the list of current publications unless asked for."
+    )
 
 
 class PublicationDetail(PublishedItem):
-    status: Literal["published", "withdrawn"] = Field(
-        description="withdrawn: found to be wrong and kept only as a record; it is left out "
-        "of the list of current publications."
-    )
     withdrawn_at: datetime | None = Field(description="When it was withdrawn, if it was.")
     withdrawal_reason: str | None = Field(
         description="Why it was withdrawn, if it was: plain text, escape it when showing it."
@@ -88,6 +92,7 @@ def item_json(item) -> dict:
         "published_at": item.last_published_at,
         "comments_open": item.comments_open,
         "url": item.get_absolute_url(),
+        "status": item.status,
     }
 
 
@@ -95,7 +100,6 @@ def detail_json(item) -> dict:
     withdrawn = item.is_withdrawn
     return {
         **item_json(item),
-        "status": item.status,
         "withdrawn_at": item.withdrawn_at if withdrawn else None,
         "withdrawal_reason": item.withdrawal_reason if withdrawn else None,
     }
@@ -120,16 +124,33 @@ def _public(id: int):
     return item
 
 
+STATUS_QUERY = Query(
+    "published",
+    description="published (the default): current material only; withdrawn: only material "
+    "withdrawn as wrong; all: both.",
+)
+LISTED = {
+    "published": services.published_items,
+    "withdrawn": services.withdrawn_items,
+    "all": services.public_items,
+}
+
+
 @router.get(
     "/publications",
     response=schemas.responses({200: PublishedItemPage}),
     auth=PUBLIC_READ,
     summary="List published material",
 )
-def list_publications(request, paging: Query[PageParams], kind: str | None = None):
-    """Current published reports, scorecards and evaluations, by id (withdrawn material
-    is left out)."""
-    items = services.published_items()
+def list_publications(
+    request,
+    paging: Query[PageParams],
+    kind: str | None = None,
+    status: ListedStatus = STATUS_QUERY,
+):
+    """Published reports, scorecards and evaluations, by id: current ones unless
+    ``status`` asks for withdrawn ones too, or only them."""
+    items = LISTED[status]()
     if kind:
         items = items.filter(kind=kind)
     return page(request, items.order_by("pk"), paging, item_json)

@@ -7,7 +7,10 @@ returns, runs or code never change what a published version says. Republishing a
 version N+1; earlier versions stay readable.
 
 An item found to be wrong is withdrawn, not deleted: it keeps its address and versions,
-and readers see when and why it was withdrawn. Publishing it again reinstates it.
+and readers see when and why it was withdrawn. The item's own withdrawal fields say whether
+it is withdrawn now (publishing it again reinstates it and clears them); each version
+withdrawn keeps its stamp for good, so a version that was wrong still says so after a
+corrected one is published.
 """
 
 from __future__ import annotations
@@ -138,11 +141,28 @@ class Publication(models.Model):
     )
     data = models.JSONField(default=dict, help_text="The figures the published page shows.")
     content_sha256 = models.CharField(max_length=64)
+    # Set when the item is withdrawn while this version exists, and never cleared: the
+    # frozen document and its hash are untouched, the notice is added as it is served.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # NULL, not "", for "never withdrawn": the constraint below pairs it with withdrawn_at.
+    withdrawal_reason = models.TextField(  # noqa: DJ001
+        null=True, blank=True, help_text="Why this version was withdrawn, as readers see it."
+    )
 
     class Meta:
         ordering = ["item", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "version"], name="one_publication_per_version")
+            models.UniqueConstraint(fields=["item", "version"], name="one_publication_per_version"),
+            models.CheckConstraint(
+                condition=(
+                    Q(withdrawn_at__isnull=True, withdrawal_reason__isnull=True)
+                    | Q(withdrawn_at__isnull=False, withdrawal_reason__isnull=False)
+                ),
+                name="a_withdrawn_version_has_a_date_and_a_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -150,3 +170,7 @@ class Publication(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("publication-version", args=[self.item_id, self.version])
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

@@ -84,8 +84,8 @@ def withdraw(request, pk: int):
     """The confirmation page with the reason; the withdrawal itself only by POST."""
     item = item_for(request, pk)
     viewer = viewer_for(request)
-    if not services.may_publish_item(viewer, item):
-        raise PermissionDenied("Your roles do not allow you to withdraw this.")
+    if not withdrawal.may_withdraw(viewer, request.user, item):
+        raise PermissionDenied(withdrawal.NOT_ALLOWED)
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     problem = withdrawal.problem(item)
     if request.method == "POST" and not problem and form.is_valid():

@@ -1,6 +1,6 @@
 """Published material for everyone: the list with filters (withdrawn material apart), an
-item's page (its version, history, related material and comments, and the notice if it was
-withdrawn) and a version's frozen report as a download."""
+item's page (its version, history, related material and comments, and the notice if the
+version shown was withdrawn) and a version's frozen report as a download."""
 
 from __future__ import annotations
 
@@ -75,13 +75,15 @@ def item_detail(
         "item": item,
         "shown": shown,
         "is_latest": shown is not None and shown.version == item.latest_version,
-        "versions": item.versions.select_related("published_by").order_by("-version"),
+        "versions": item.versions.select_related("published_by", "withdrawn_by").order_by(
+            "-version"
+        ),
         "related": [] if item.is_draft else services.related(item),
         "comments": comments.shown_comments(item, moderator=moderator),
         "moderator": moderator,
         "open_reports": comments.open_reports(item) if moderator else [],
         "may_publish": services.may_publish_item(viewer, item),
-        "may_withdraw": item.is_published and services.may_publish_item(viewer, item),
+        "may_withdraw": item.is_published and withdrawal.may_withdraw(viewer, request.user, item),
         "comment_form": comment_form or CommentForm(ask_name=comments.asks_name(request.user)),
         "follow": _follow_links(item),
         "publish_error": publish_error,
@@ -105,12 +107,12 @@ def version_detail(request, pk: int, version: int):
 
 def version_document(request, pk: int, version: int, format_: str):
     """A version's frozen report, exactly as it was published (PDF made from that HTML);
-    if the item has been withdrawn, with the notice saying when and why at its top."""
+    if that version was withdrawn, with the notice saying when and why at its top."""
     item = item_for(request, pk)
     shown = services.version_of(item, version)
     if shown is None or not shown.document_html or format_ not in CONTENT_TYPES:
         raise Http404("This version has no report document")
-    html = withdrawal.noticed_document(item, shown.document_html)
+    html = withdrawal.noticed_document(shown)
     content = render_pdf(None, html=html) if format_ == "pdf" else html
     response = HttpResponse(content, content_type=CONTENT_TYPES[format_])
     filename = f"{shown.data.get('filename', 'report')}-v{shown.version}.{format_}"
