@@ -112,6 +112,28 @@ def test_publish_command(world, people, finished_run, capsys):
     assert "version 1" in capsys.readouterr().out
 
 
+def test_withdraw_command(world, people, finished_run, capsys):
+    from django.core.management import CommandError, call_command
+
+    from mutuals.publishing.models import Item, ItemStatus
+
+    call_command("publish", "evaluation", "--as", people["auditor"].username)
+    item = Item.objects.get()
+    reason = "The comparison councils were matched on the wrong year."
+    with pytest.raises(CommandError, match="Only an auditor"):
+        call_command(
+            "withdraw", str(item.pk), "--as", people["commissioner"].username, "--reason", reason
+        )
+    with pytest.raises(CommandError, match="at least 10 characters"):
+        call_command("withdraw", str(item.pk), "--as", people["auditor"].username, "--reason", "x")
+    with pytest.raises(CommandError, match="There is no published item 999"):
+        call_command("withdraw", "999", "--as", people["auditor"].username, "--reason", reason)
+    call_command("withdraw", str(item.pk), "--as", people["auditor"].username, "--reason", reason)
+    item.refresh_from_db()
+    assert item.status == ItemStatus.WITHDRAWN and item.withdrawal_reason == reason
+    assert "Withdrew" in capsys.readouterr().out
+
+
 def test_retitling_a_published_items_draft_changes_nothing_public(
     client, world, people, finished_run
 ):
