@@ -589,6 +589,9 @@ def test_the_api_lists_withdrawn_material_on_asking(client, people, evaluation, 
     assert "status" in body["detail"]
     assert [e["field"] for e in body["errors"]] == ["status"]
     assert all(word in body["errors"][0]["message"] for word in ("published", "withdrawn", "all"))
+    bad_kind = api.get("/publications", kind="scorecards")
+    assert bad_kind.status_code == 422
+    assert [e["field"] for e in bad_kind.json()["errors"]] == ["kind"]
 
 
 # Reopening comments cannot undo a withdrawal ------------------------------------------------

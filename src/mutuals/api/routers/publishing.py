@@ -38,6 +38,7 @@ COMMENT = BearerToken("comment")
 
 PublicStatus = Literal["published", "withdrawn"]
 ListedStatus = Literal["published", "withdrawn", "all"]
+ListedKind = Literal["portfolio", "scorecard", "evaluation"]
 
 
 class PublishedItem(Schema):
@@ -129,6 +130,7 @@ STATUS_QUERY = Query(
     description="published (the default): current material only; withdrawn: only material "
     "withdrawn as wrong; all: both.",
 )
+KIND_QUERY = Query(None, description="portfolio, scorecard or evaluation; every kind if left out.")
 LISTED = {
     "published": services.published_items,
     "withdrawn": services.withdrawn_items,
@@ -145,7 +147,7 @@ LISTED = {
 def list_publications(
     request,
     paging: Query[PageParams],
-    kind: str | None = None,
+    kind: ListedKind | None = KIND_QUERY,
     status: ListedStatus = STATUS_QUERY,
 ):
     """Published reports, scorecards and evaluations, by id: current ones unless
