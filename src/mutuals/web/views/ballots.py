@@ -23,7 +23,8 @@ from mutuals.governance import ballots
 from mutuals.governance.ballots.casting import check_open, elector_for
 from mutuals.governance.ballots.tally import turnout_by_ballot
 from mutuals.governance.models import Ballot, BallotEvent, BallotStatus
-from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.registry.models import Organisation
+from mutuals.web.access import posted, provider_for
 from mutuals.web.ballot_forms import BallotForm, ReceiptForm, VoteForm, default_times
 from mutuals.web.components import paginate, pagination
 
@@ -51,20 +52,6 @@ FORM_FIELDS = {
 }
 
 
-def _provider(request, pk: int) -> Organisation:
-    viewer = viewer_for(request)
-    organisation = get_object_or_404(
-        visible(viewer, "organisation").filter(kind=OrganisationKind.PROVIDER), pk=pk
-    )
-    if not allowed_in(viewer, "view", "ballot", organisation.pk):
-        raise PermissionDenied
-    return organisation
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
 def _ballot(request, pk: int) -> Ballot:
     """The ballot, if the viewer may see it (404 otherwise, saying nothing of it)."""
     return get_object_or_404(
@@ -85,7 +72,7 @@ def _crumbs(organisation: Organisation, *, ballot: Ballot | None = None) -> list
 
 
 def ballot_list(request, pk: int):
-    organisation = _provider(request, pk)
+    organisation = provider_for(request, pk, "view", "ballot")
     listed = list(Ballot.objects.filter(organisation=organisation).order_by("-opens_at", "-pk"))
     voted = turnout_by_ballot([ballot.pk for ballot in listed])
     for ballot in listed:
@@ -103,10 +90,10 @@ def ballot_list(request, pk: int):
 
 
 def ballot_new(request, pk: int):
-    organisation = _provider(request, pk)
+    organisation = provider_for(request, pk, "view", "ballot")
     if not allowed_in(viewer_for(request), "create", "ballot", organisation.pk):
         raise PermissionDenied
-    form = BallotForm(_posted(request), initial=default_times())
+    form = BallotForm(posted(request), initial=default_times())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         draft = ballots.BallotDraft(
@@ -196,7 +183,7 @@ def ballot_vote(request, pk: int):
     ballot = _ballot(request, pk)
     if not allowed_in(viewer_for(request), "vote", "ballot", ballot.organisation_id):
         raise PermissionDenied
-    form = VoteForm(_posted(request), ballot=ballot)
+    form = VoteForm(posted(request), ballot=ballot)
     context = {
         "ballot": ballot,
         "form": form,
@@ -256,7 +243,7 @@ def ballot_result(request, pk: int):
 def receipt_lookup(request, pk: int):
     """Posted, not a query string, so receipt codes stay out of addresses and server logs."""
     ballot = _ballot(request, pk)
-    form = ReceiptForm(_posted(request))
+    form = ReceiptForm(posted(request))
     found = None
     if form.is_bound and form.is_valid():
         try:

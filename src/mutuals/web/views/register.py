@@ -8,13 +8,12 @@ register services, which keep history and write the audit trail.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from mutuals.accounts.permissions import allowed_in, viewer_for, visible
+from mutuals.accounts.permissions import allowed_in, viewer_for
 from mutuals.errors import FileUnreadable
 from mutuals.governance import control, summary
 from mutuals.governance.forms import ConstitutionForm, RegisterUploadForm, StaffVoteForm
@@ -29,18 +28,9 @@ from mutuals.governance.register.exporting import COLUMNS, register_csv
 from mutuals.governance.register.importing import TABLES, RegisterRejected, import_register
 from mutuals.governance.register.records import record_constitution, record_staff_vote
 from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.web.access import provider_for
 from mutuals.web.components import paginate, pagination
 from mutuals.web.uploads import PROBLEMS_SHOWN, saved
-
-
-def _provider(request, pk: int, action: str) -> Organisation:
-    viewer = viewer_for(request)
-    organisation = get_object_or_404(
-        visible(viewer, "organisation").filter(kind=OrganisationKind.PROVIDER), pk=pk
-    )
-    if not allowed_in(viewer, action, "register", organisation.pk):
-        raise PermissionDenied
-    return organisation
 
 
 def _crumbs(organisation: Organisation, *, register: bool = False) -> list[tuple[str, str]]:
@@ -55,7 +45,7 @@ def _crumbs(organisation: Organisation, *, register: bool = False) -> list[tuple
 
 
 def register_page(request, pk: int):
-    organisation = _provider(request, pk, "view")
+    organisation = provider_for(request, pk, "view", "register")
     today = timezone.localdate()
     people = Person.objects.filter(organisation=organisation).select_related("user")
     page = paginate(request, people.order_by("name", "reference"))
@@ -112,7 +102,7 @@ def staff_control_section(organisation: Organisation, viewer) -> dict | None:
 
 
 def register_download(request, pk: int, table: str):
-    organisation = _provider(request, pk, "view")
+    organisation = provider_for(request, pk, "view", "register")
     if table not in COLUMNS:
         raise Http404("No such table")
     response = HttpResponse(register_csv(organisation, table), content_type="text/csv")
@@ -122,7 +112,7 @@ def register_download(request, pk: int, table: str):
 
 
 def register_upload(request, pk: int):
-    organisation = _provider(request, pk, "change")
+    organisation = provider_for(request, pk, "change", "register")
     posted = request.method == "POST"
     form = RegisterUploadForm(request.POST if posted else None, request.FILES if posted else None)
     context = {
@@ -157,7 +147,7 @@ def _import(organisation: Organisation, files: dict, user):
 
 
 def constitution_new(request, pk: int):
-    organisation = _provider(request, pk, "change")
+    organisation = provider_for(request, pk, "change", "register")
     form = ConstitutionForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         record_constitution(organisation, form.facts(), user=request.user)
@@ -168,7 +158,7 @@ def constitution_new(request, pk: int):
 
 
 def staff_vote_new(request, pk: int):
-    organisation = _provider(request, pk, "change")
+    organisation = provider_for(request, pk, "change", "register")
     form = StaffVoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         record_staff_vote(organisation, form.vote(), user=request.user)

@@ -25,7 +25,8 @@ from mutuals.engagement.errors import InvalidSurvey, SurveyError
 from mutuals.engagement.importing import import_responses
 from mutuals.engagement.models import Survey, SurveyStatus
 from mutuals.errors import FileUnreadable, ImportRejected
-from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.registry.models import Organisation
+from mutuals.web.access import posted, provider_for
 from mutuals.web.survey_forms import (
     CloseForm,
     LinksForm,
@@ -35,16 +36,6 @@ from mutuals.web.survey_forms import (
 )
 from mutuals.web.uploads import problems_context, saved_as_named
 from mutuals.web.views.engagement import results_page as survey_page
-
-
-def _provider(request, pk: int) -> Organisation:
-    viewer = viewer_for(request)
-    organisation = get_object_or_404(
-        visible(viewer, "organisation").filter(kind=OrganisationKind.PROVIDER), pk=pk
-    )
-    if not allowed_in(viewer, "view", "survey", organisation.pk):
-        raise PermissionDenied
-    return organisation
 
 
 def _survey_to_change(request, pk: int) -> Survey:
@@ -68,12 +59,8 @@ def _crumbs(organisation: Organisation, *, survey: Survey | None = None) -> list
     return crumbs
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
 def survey_list(request, pk: int):
-    organisation = _provider(request, pk)
+    organisation = provider_for(request, pk, "view", "survey")
     listed = Survey.objects.filter(organisation=organisation).order_by("-year")
     return render(
         request,
@@ -88,10 +75,10 @@ def survey_list(request, pk: int):
 
 
 def survey_new(request, pk: int):
-    organisation = _provider(request, pk)
+    organisation = provider_for(request, pk, "view", "survey")
     if not allowed_in(viewer_for(request), "create", "survey", organisation.pk):
         raise PermissionDenied
-    form = SurveyForm(_posted(request), initial=survey_defaults())
+    form = SurveyForm(posted(request), initial=survey_defaults())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -127,7 +114,7 @@ def issue_links(request, pk: int):
     survey = _survey_to_change(request, pk)
     if request.method != "POST" and survey.status != SurveyStatus.OPEN:
         return redirect(survey)  # nothing to do here: the survey page says it is closed
-    form = LinksForm(_posted(request))
+    form = LinksForm(posted(request))
     problem = _not_open(survey)
     if request.method == "POST" and form.is_valid() and not problem:
         try:
@@ -187,17 +174,17 @@ def _not_open(survey: Survey) -> str:
 
 def add_responses(request, pk: int):
     survey = _survey_to_change(request, pk)
-    posted = request.method == "POST"
-    if not posted and survey.status != SurveyStatus.OPEN:
+    submitted = request.method == "POST"
+    if not submitted and survey.status != SurveyStatus.OPEN:
         return redirect(survey)
-    form = ResponsesForm(_posted(request), request.FILES if posted else None)
+    form = ResponsesForm(posted(request), request.FILES if submitted else None)
     problem = _not_open(survey)
     context = {
         "survey": survey,
         "form": form,
         "breadcrumbs": _crumbs(survey.organisation, survey=survey),
     }
-    if posted and form.is_valid() and not problem:
+    if submitted and form.is_valid() and not problem:
         try:
             report = _import(survey, form.cleaned_data["responses_file"], request.user)
         except ImportRejected as rejected:
@@ -227,7 +214,7 @@ def close(request, pk: int):
     survey = _survey_to_change(request, pk)
     if request.method != "POST" and survey.status != SurveyStatus.OPEN:
         return redirect(survey)
-    form = CloseForm(_posted(request))
+    form = CloseForm(posted(request))
     problem = _not_open(survey)
     if request.method == "POST" and form.is_valid() and not problem:
         survey = surveys.close_survey(

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from mutuals import charts, reports
-from mutuals.accounts.permissions import Viewer, allowed_in, may, viewer_for, visible
+from mutuals.accounts.permissions import Viewer, allowed_in, may, viewer_for
 from mutuals.evaluation.monitoring import MIN_POINTS, RULE_TEXT, SeriesSpc
 from mutuals.publishing import services as publishing
 from mutuals.publishing.models import Item, ItemKind
-from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.registry.models import Organisation
 from mutuals.reports import figures as report_figures
 from mutuals.reports import findings as portfolio_text
 from mutuals.reports import provider as provider_text
@@ -31,6 +31,7 @@ from mutuals.reports import tables
 from mutuals.reports.content import gather_portfolio, gather_provider
 from mutuals.reports.control import dashboard_context as control_dashboard
 from mutuals.reports.sentences import risk_sentence, savings_sentence
+from mutuals.web.access import provider_for
 
 
 def _portfolio_viewer(request) -> Viewer:
@@ -38,18 +39,6 @@ def _portfolio_viewer(request) -> Viewer:
     if not may(viewer, "view", "evaluation"):
         raise PermissionDenied
     return viewer
-
-
-def _provider_for(request, pk: int) -> Organisation:
-    """The provider, if the viewer may see its returns: 404 when there is no such provider
-    (or the viewer may not see it at all), 403 when they may see it but not its returns."""
-    viewer = viewer_for(request)
-    organisation = get_object_or_404(
-        visible(viewer, "organisation").filter(kind=OrganisationKind.PROVIDER), pk=pk
-    )
-    if not allowed_in(viewer, "view", "observation", organisation.pk):
-        raise PermissionDenied
-    return organisation
 
 
 def _publishing(viewer: Viewer, kind: str, organisation: Organisation | None = None) -> dict:
@@ -163,7 +152,7 @@ def _spc_rows(series: tuple[SeriesSpc, ...]) -> list[SpcRow]:
 
 
 def scorecard(request, pk: int):
-    organisation = _provider_for(request, pk)
+    organisation = provider_for(request, pk, "view", "observation")
     figures = gather_provider(organisation, reports.latest_full_run())
     options = figures.savings.options
     savings = []
@@ -201,7 +190,7 @@ def scorecard(request, pk: int):
 
 
 def scorecard_report(request, pk: int, format_: str):
-    organisation = _provider_for(request, pk)
+    organisation = provider_for(request, pk, "view", "observation")
     if format_ not in reports.CONTENT_TYPES:
         raise Http404("No such format")
     return reports.attachment(
