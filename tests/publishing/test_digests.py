@@ -214,6 +214,11 @@ def test_the_public_cannot_follow_alerts(client, world):
         {"follow": "alert_kind:concern", "frequency": "daily", "email": "a@example.org"},
     )
     assert response.status_code == 400
+    assert not PendingSubscription.objects.exists()
+    # The rule itself, not only the form that never offers the choice to the public:
+    with pytest.raises(subscriptions.SubscriptionError, match="sign in"):
+        subscriptions.parse("alert_kind", "concern", "daily", signed_in=False)
+    assert subscriptions.parse("alert_kind", "concern", "daily", signed_in=True).alert_kind
 
 
 def test_an_unreachable_mail_server_is_named_and_the_run_resumes(smtp, world, news, settings):

@@ -35,6 +35,7 @@ def record(
     obj=None,
     organisation=None,
     changes: dict | None = None,
+    object_type: str = "",
 ) -> AuditEvent:
     if user is not None and getattr(user, "is_authenticated", False):
         username = username or user.get_username()
@@ -44,7 +45,7 @@ def record(
         action=action,
         user=user,
         username=username[:254],
-        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_type=object_type or (type(obj).__name__.lower() if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
         organisation=organisation,
         changes=changes or {},

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from mutuals.accounts.models import AuditEvent
-from mutuals.accounts.permissions import Viewer, allowed_in, may, visible
+from mutuals.accounts import audit
+from mutuals.accounts.permissions import Viewer, allowed_in, may
 from mutuals.evaluation.models import EvaluationRun
 from mutuals.publishing import snapshot
 from mutuals.publishing.errors import NotAllowed, PublishingError
@@ -159,13 +159,12 @@ def publish(viewer: Viewer, user, item: Item, *, run: EvaluationRun | None = Non
 
 def record(user, action: str, item: Item, changes: dict) -> None:
     """The audit trail's entry for a publishing or moderation step."""
-    AuditEvent.objects.create(
+    audit.record(
+        action,
         user=user,
-        username=user.get_username() if user else "",
-        action=action,
+        obj=item,
         object_type="publication",
-        object_id=str(item.pk),
-        organisation_id=item.organisation_id,
+        organisation=item.organisation,
         changes=changes,
     )
 
@@ -191,18 +190,6 @@ def withdrawn_items() -> QuerySet[Item]:
     return public_items().filter(status=ItemStatus.WITHDRAWN).order_by("-withdrawn_at", "-pk")
 
 
-def visible_items(viewer: Viewer) -> QuerySet[Item]:
-    """Published and withdrawn items, with the drafts the viewer may publish (auditors see
-    all drafts)."""
-    seen = visible(viewer, "publication")
-    draft_ids = [
-        item.pk
-        for item in Item.objects.filter(status=ItemStatus.DRAFT)
-        if may_publish_item(viewer, item)
-    ]
-    return (seen | Item.objects.filter(pk__in=draft_ids)).distinct()
-
-
 def version_of(item: Item, number: int | None = None) -> Publication | None:
     versions = item.versions.select_related("published_by", "withdrawn_by")
     if number is None:
@@ -221,11 +208,13 @@ def related(item: Item, limit: int = 10) -> list[Related]:
     providers = set(item.providers.values_list("pk", flat=True))
     programmes = set(item.programmes.values_list("pk", flat=True))
     metrics = set(item.metrics.values_list("pk", flat=True))
+    shared = Q(providers__in=providers) | Q(programmes__in=programmes) | Q(metrics__in=metrics)
     others = (
         published_items()
         .exclude(pk=item.pk)
+        .filter(pk__in=Item.objects.filter(shared).values("pk"))
         .prefetch_related("providers", "programmes", "metrics")
-        .order_by("-last_published_at", "-pk")
+        .order_by("-last_published_at", "-pk")[:limit]
     )
     found = []
     for other in others:
@@ -236,8 +225,5 @@ def related(item: Item, limit: int = 10) -> list[Related]:
             reasons.append("same programme")
         if metrics & {m.pk for m in other.metrics.all()}:
             reasons.append("same metric")
-        if reasons:
-            found.append(Related(other, tuple(reasons)))
-        if len(found) >= limit:
-            break
+        found.append(Related(other, tuple(reasons)))
     return found

@@ -13,6 +13,7 @@ from mutuals.accounts.permissions import viewer_for
 from mutuals.publishing import services, withdrawal
 from mutuals.publishing.errors import CannotWithdraw, NotAllowed, PublishingError
 from mutuals.registry.models import Organisation, OrganisationKind, Programme
+from mutuals.registry.queries import programme_choices
 from mutuals.web.publishing_forms import PrepareForm, WithdrawForm
 from mutuals.web.views.publishing import item_detail, item_for
 
@@ -33,7 +34,7 @@ def prepare(request):
     form = PrepareForm(
         request.POST or None,
         providers=providers,
-        programmes=list(Programme.objects.order_by("name").values_list("code", "name")),
+        programmes=programme_choices(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

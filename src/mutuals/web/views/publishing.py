@@ -8,9 +8,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from mutuals.accounts.permissions import viewer_for
+from mutuals.accounts.permissions import viewer_for, visible
 from mutuals.publishing import comments, services, withdrawal
-from mutuals.registry.models import Organisation, OrganisationKind, Programme
+from mutuals.publishing.models import Item, ItemStatus
+from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.registry.queries import programme_choices
 from mutuals.reports import CONTENT_TYPES, render_pdf
 from mutuals.web.components import paginate, pagination
 from mutuals.web.publishing_forms import CommentForm, PublishedFilterForm
@@ -24,7 +26,7 @@ def published_list(request):
             .order_by("name")
             .values_list("pk", "name")
         ),
-        programmes=list(Programme.objects.order_by("name").values_list("code", "name")),
+        programmes=programme_choices(),
     )
     filters = form.filters()
     items = _filtered(
@@ -58,8 +60,16 @@ def _filtered(items, filters: dict):
 
 def item_for(request, pk: int):
     """The item if the viewer may see it (published or withdrawn, or a draft they may
-    publish)."""
-    return get_object_or_404(services.visible_items(viewer_for(request)), pk=pk)
+    publish); 404 otherwise, saying nothing of it."""
+    viewer = viewer_for(request)
+    item = get_object_or_404(Item, pk=pk)
+    if item.status == ItemStatus.DRAFT:
+        seen = services.may_publish_item(viewer, item)
+    else:
+        seen = visible(viewer, "publication").filter(pk=pk).exists()
+    if not seen:
+        raise Http404("No such publication")
+    return item
 
 
 def item_detail(

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from mutuals.publishing import subscriptions
 from mutuals.publishing.errors import SubscriptionError
-from mutuals.registry.models import Organisation, OrganisationKind, Programme
+from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.registry.queries import programme_choices
 from mutuals.web.publishing_forms import SubscribeForm
 
 CRUMBS = [("Home", "home"), ("Published", "publications")]
@@ -28,7 +29,7 @@ def subscribe(request):
     form = SubscribeForm(
         data,
         initial={"follow": request.GET.get("follow", "")},
-        programmes=list(Programme.objects.order_by("name").values_list("code", "name")),
+        programmes=programme_choices(),
         providers=list(
             Organisation.objects.filter(kind=OrganisationKind.PROVIDER)
             .order_by("name")
