@@ -117,7 +117,7 @@ def test_the_command_runs_a_survey_end_to_end(world, tmp_path, capsys):
 
 
 def test_command_errors_are_messages(world, tmp_path):
-    with pytest.raises(CommandError, match="not a provider"):
+    with pytest.raises(CommandError, match="not a spin-out provider"):
         call_command(
             "survey", "create", "5QX", "--year", "2013", "--opens", "2013-10-01",
             "--closes", "2013-11-30",

@@ -2,7 +2,6 @@ import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 
 from mutuals.engagement import surveys
 from mutuals.engagement.errors import SurveyError
@@ -10,7 +9,8 @@ from mutuals.engagement.importing import import_responses
 from mutuals.engagement.models import Survey
 from mutuals.engagement.results import results_table, survey_results
 from mutuals.errors import FileUnreadable, ImportRejected
-from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.registry.lookup import organisation_by_key
+from mutuals.registry.models import Organisation
 
 
 class Command(BaseCommand):
@@ -140,17 +140,7 @@ def _date(text: str) -> dt.date:
 
 
 def _provider(key: str) -> Organisation:
-    match = Q(ods_code__iexact=key) | Q(company_number__iexact=key) | Q(charity_number=key)
-    if key.isdigit():
-        match |= Q(pk=int(key))
-    found = list(Organisation.objects.filter(match)[:2])
-    if len(found) != 1:
-        raise CommandError(
-            f"{key!r} names {'no' if not found else 'more than one'} organisation: use the id."
-        )
-    if found[0].kind != OrganisationKind.PROVIDER:
-        raise CommandError(f"{found[0].name} is not a provider: surveys are of providers' staff.")
-    return found[0]
+    return organisation_by_key(key, provider_because="surveys are of a provider's staff")
 
 
 def _survey(pk: int) -> Survey:

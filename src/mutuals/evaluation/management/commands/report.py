@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 
 from mutuals import reports
 from mutuals.evaluation.models import EvaluationRun
 from mutuals.evaluation.services import EvaluationConfig, evaluate
-from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.registry.lookup import organisation_by_key
+from mutuals.registry.models import Organisation
 
 
 class Command(BaseCommand):
@@ -94,18 +94,4 @@ def _parse_date(text: str) -> date:
 def _provider(key: str | None) -> Organisation:
     if not key:
         raise CommandError("Name the provider: mutuals report provider ID (or ODS code).")
-    match = Q(ods_code__iexact=key) | Q(company_number__iexact=key)
-    if key.isdigit():
-        match |= Q(pk=int(key))
-    found = list(Organisation.objects.filter(match)[:2])
-    if not found:
-        raise CommandError(f"No organisation has the id, ODS code or company number {key!r}.")
-    if len(found) > 1:
-        raise CommandError(f"{key!r} names more than one organisation: use the id.")
-    organisation = found[0]
-    if organisation.kind != OrganisationKind.PROVIDER:
-        raise CommandError(
-            f"{organisation.name} is a {organisation.get_kind_display().lower()}: "
-            "scorecards are for spin-out providers."
-        )
-    return organisation
+    return organisation_by_key(key, provider_because="scorecards are for spin-out providers")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 from django.utils import timezone
 
 from mutuals.governance import ballots
 from mutuals.governance.models import Ballot
+from mutuals.registry.lookup import organisation_by_key
 from mutuals.registry.models import Organisation
 
 VERBS = ("create", "freeze", "open", "close", "tally", "verify", "tick")
@@ -193,15 +193,7 @@ def _invalid_text(invalid) -> str:
 
 
 def _organisation(key: str) -> Organisation:
-    match = Q(ods_code__iexact=key) | Q(company_number__iexact=key) | Q(charity_number__iexact=key)
-    if key.isdigit():
-        match |= Q(pk=int(key))
-    found = list(Organisation.objects.filter(match)[:2])
-    if not found:
-        raise CommandError(f"No organisation has the id, ODS code or company number {key!r}.")
-    if len(found) > 1:
-        raise CommandError(f"{key!r} names more than one organisation: use the id.")
-    return found[0]
+    return organisation_by_key(key)
 
 
 def _date(text: str, option: str) -> date:

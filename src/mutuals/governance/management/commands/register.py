@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 
 from mutuals.errors import FileUnreadable
 from mutuals.governance.register.exporting import export_register
 from mutuals.governance.register.importing import RegisterRejected, import_register
-from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.registry.lookup import organisation_by_key
+from mutuals.registry.models import Organisation
 
 
 class Command(BaseCommand):
@@ -61,16 +61,4 @@ class Command(BaseCommand):
 
 
 def find_provider(key: str) -> Organisation:
-    match = Q(ods_code__iexact=key) | Q(company_number__iexact=key) | Q(charity_number=key)
-    if key.isdigit():
-        match |= Q(pk=int(key))
-    found = list(Organisation.objects.filter(match)[:2])
-    if not found:
-        raise CommandError(
-            f"No organisation has the id, ODS code, company or charity number {key!r}."
-        )
-    if len(found) > 1:
-        raise CommandError(f"{key!r} names more than one organisation: use the id.")
-    if found[0].kind != OrganisationKind.PROVIDER:
-        raise CommandError(f"{found[0].name} is not a spin-out provider: it has no register.")
-    return found[0]
+    return organisation_by_key(key, provider_because="only a spin-out provider has a register")
