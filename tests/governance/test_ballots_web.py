@@ -109,6 +109,7 @@ def test_a_ballot_from_creation_to_result_on_the_web(world, people):
         {"choice": ballot.options.get(label="Yes").pk, "confirm": "yes"},
     )
     assert "You have already voted" in _ok(again, 409)
+    assert "You have already voted" in _ok(voter.get(reverse("ballot-vote", args=[ballot.pk])))
     assert "You have voted" in _ok(voter.get(ballot.get_absolute_url()))
     for person, label in zip(people["voters"][1:], ["Yes", "Yes"], strict=False):
         _vote(_client_for(person.user), ballot, label)

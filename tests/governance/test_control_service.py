@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from mutuals.engine.control import ControlConfig
 from mutuals.governance import control
 from mutuals.governance.models import (
     BoardSeat,
@@ -115,3 +116,9 @@ def test_thresholds_come_from_the_settings(health, settings):
     assert result.check("no_staff_elected_director").status == "clear"
     assert result.check("low_membership_take_up").status == "flag"
     assert result.config.senior_majority == 0.7
+    settings.MUTUALS_CONTROL_MIN_TURNOUT = 0.41
+    settings.MUTUALS_CONTROL_MIN_SHARE_FOR = 0.62
+    assert control.control_config() == ControlConfig(
+        senior_majority=0.7, staff_at_large_min=0.3, min_turnout=0.41, min_share_for=0.62,
+        min_take_up=0.9, min_staff_elected_seats=0,
+    )  # fmt: skip

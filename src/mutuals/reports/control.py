@@ -7,11 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
-
 from mutuals.engine.control import ControlConfig, ControlResult
 from mutuals.governance.control import assess_many, control_config
-from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.registry.models import Organisation
+from mutuals.registry.risk import assessed_providers
 from mutuals.reports.document import Bullets, Cell, Column, Paragraph, Section, Table
 from mutuals.reports.formatting import count, share
 
@@ -42,11 +41,7 @@ class PortfolioControl:
 
 def portfolio_control(as_of: date) -> PortfolioControl:
     """Every spin-out delivering services on ``as_of``, assessed on that date."""
-    live = Organisation.objects.filter(
-        Q(spinout_date__isnull=True) | Q(spinout_date__lte=as_of),
-        Q(exit_date__isnull=True) | Q(exit_date__gt=as_of),
-        kind=OrganisationKind.PROVIDER,
-    ).order_by("name", "pk")
+    live = assessed_providers(as_of).order_by("name", "pk")
     config = control_config()
     return PortfolioControl(as_of, config, tuple(assess_many(live, as_of, config)))
 

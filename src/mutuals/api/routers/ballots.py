@@ -117,7 +117,7 @@ def get_ballot(request, id: int = Path(..., ge=1, le=MAX_ID)):
             {"position": o.position, "label": o.label, "votes": counts.get(o.position)}
             for o in ballot.options.all()
         ],
-        "log_head": ballots.chain.head(ballot),
+        "log_head": found.log_head if found else ballots.chain.head(ballot),
         "result": None
         if found is None
         else {

@@ -191,30 +191,14 @@ def check_open(ballot: Ballot, now: datetime) -> None:
         ballot.status == BallotStatus.OPEN and now >= ballot.closes_at
     ):
         raise NotOpen(
-            f"Voting in this ballot closed at {_local(ballot.closes_at)}: no more votes are "
+            f"Voting in this ballot closed at {local_moment(ballot.closes_at)}: no more votes are "
             "counted."
         )
     if ballot.status != BallotStatus.OPEN or now < ballot.opens_at:
         raise NotOpen(
             f"Voting in this ballot has not opened yet: it is due to open at "
-            f"{_local(ballot.opens_at)}."
+            f"{local_moment(ballot.opens_at)}."
         )
-
-
-def elector_for(ballot: Ballot, user) -> int:
-    """The id of the user's elector row in this ballot (their lowest register entry, if
-    several are linked to one sign-in), or :class:`NotInElectorate`."""
-    elector_id = None
-    if user is not None and getattr(user, "is_authenticated", False):
-        elector_id = (
-            Elector.objects.filter(ballot=ballot, person__user=user)
-            .order_by("person_id")
-            .values_list("pk", flat=True)
-            .first()
-        )
-    if elector_id is None:
-        raise not_in_electorate(ballot)
-    return elector_id
 
 
 def not_in_electorate(ballot: Ballot) -> NotInElectorate:
@@ -239,5 +223,6 @@ def has_voted(ballot: Ballot, user) -> bool | None:
     return marks[0] if marks else None
 
 
-def _local(moment: datetime) -> str:
+def local_moment(moment: datetime) -> str:
+    """A moment as people read it: the site's local time, to the minute."""
     return f"{timezone.localtime(moment):%-d %B %Y %H:%M}"

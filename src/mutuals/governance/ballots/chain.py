@@ -56,14 +56,13 @@ def append(
     kind: str,
     payload: dict | None = None,
     *,
-    timed: bool = True,
     at: datetime | None = None,
 ):
-    """Add an entry at the end of the ballot's log, at ``at`` (default now; no time at all
-    when not ``timed``). The caller holds the ballot's lock (see
+    """Add an entry at the end of the ballot's log, at ``at`` (default now). (Casts, which
+    carry no time, are appended by :mod:`~mutuals.governance.ballots.cast_sql`.) The caller holds the ballot's lock (see
     :func:`mutuals.governance.ballots.lifecycle.locked`), so the chain stays a line."""
     payload = payload or {}
-    at = (at or timezone.now()).replace(microsecond=0) if timed else None
+    at = (at or timezone.now()).replace(microsecond=0)
     last = (
         BallotEvent.objects.filter(ballot=ballot)
         .order_by("-sequence")

@@ -30,7 +30,6 @@ from django.db import connection, transaction
 class _Job:
     work: Callable[[], Any]
     wake: threading.Event = field(default_factory=threading.Event)
-    finished: bool = False
     result: Any = None
     error: BaseException | None = None
 
@@ -74,7 +73,7 @@ class GroupCommit:
                 self._queue.clear()
                 self._writing = False
             for job in stranded:
-                job.error, job.finished = error, True
+                job.error = error
                 job.wake.set()
             raise
         finally:
@@ -95,5 +94,4 @@ class GroupCommit:
                 job.result, job.error = None, job.error or error
         finally:
             for job in batch:
-                job.finished = True
                 job.wake.set()

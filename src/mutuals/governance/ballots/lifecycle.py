@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from mutuals.accounts import audit
 from mutuals.governance.ballots import chain, secrecy
+from mutuals.governance.ballots.casting import local_moment
 from mutuals.governance.ballots.errors import BallotInvalid, WrongStage
 from mutuals.governance.models import (
     Ballot,
@@ -248,7 +249,7 @@ def open_ballot(ballot_id: int, *, user=None, now: datetime | None = None) -> Ba
             raise WrongStage(f"Ballot {ballot.pk} is {_stage(ballot)}: it cannot open again.")
         if ballot.closes_at <= now:
             raise WrongStage(
-                f"Ballot {ballot.pk} was due to close at {_local(ballot.closes_at)}: it can no "
+                f"Ballot {ballot.pk} was due to close at {local_moment(ballot.closes_at)}: it can no "
                 "longer open. Create a new ballot with later times."
             )
         early = ballot.opens_at > now
@@ -404,7 +405,3 @@ def _stage(ballot: Ballot) -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
-
-
-def _local(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %B %Y %H:%M}"

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from mutuals.accounts.permissions import allowed_in, viewer_for, visible
 from mutuals.governance import ballots
-from mutuals.governance.ballots.casting import check_open, elector_for
+from mutuals.governance.ballots.casting import check_open, not_in_electorate
 from mutuals.governance.ballots.tally import turnout_by_ballot
 from mutuals.governance.models import Ballot, BallotEvent, BallotStatus
 from mutuals.registry.models import Organisation
@@ -212,10 +212,12 @@ def _cannot_vote(ballot: Ballot, user) -> str:
     """Why this person cannot vote now, in words; empty if they can."""
     try:
         check_open(ballot, timezone.now())
-        elector_for(ballot, user)
     except ballots.BallotError as error:
         return str(error)
-    if ballots.has_voted(ballot, user):
+    voted = ballots.has_voted(ballot, user)
+    if voted is None:
+        return str(not_in_electorate(ballot))
+    if voted:
         return "You have already voted in this ballot. Keep your receipt code to find your vote in the result."
     return ""
 

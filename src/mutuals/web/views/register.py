@@ -63,7 +63,7 @@ def register_page(request, pk: int):
             "today": today,
             "page": page,
             "pagination": pagination(request, page),
-            "people_count": people.count(),
+            "people_count": page.paginator.count,
             "holdings": holdings[:200],
             "holding_count": holdings.count(),
             "seats": BoardSeat.objects.filter(organisation=organisation).select_related("person"),

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from mutuals.governance import ballots
+from mutuals.governance.ballots.casting import local_moment
 from mutuals.governance.models import Ballot
 from mutuals.registry.lookup import organisation_by_key
 from mutuals.registry.models import Organisation
@@ -128,7 +129,7 @@ class Command(BaseCommand):
 
     def _open(self, pk: int) -> None:
         ballot = ballots.open_ballot(pk)
-        self.stdout.write(f"Ballot {pk} is open until {_local(ballot.closes_at)}.")
+        self.stdout.write(f"Ballot {pk} is open until {local_moment(ballot.closes_at)}.")
 
     def _close(self, pk: int) -> None:
         ballots.close_ballot(pk)
@@ -211,7 +212,3 @@ def _moment(text: str, option: str) -> datetime:
             f"{option} {text!r} is not a date and time: write it as YYYY-MM-DDTHH:MM."
         ) from None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-
-
-def _local(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %B %Y %H:%M}"
