@@ -71,6 +71,9 @@ def test_small_groups_are_suppressed(providers):
     results = survey_results(Survey.objects.select_related("organisation"))
     assert all(r.overall is not None for r in results)
     assert sum(r.hidden_groups for r in results) > 0
+    assert all(
+        g.respondents >= r.survey.min_group_size for r in results for g in r.groups
+    )  # every group shown is big enough
     assert any("Senior manager or director" not in [g.label for g in r.groups] for r in results)
 
 

@@ -99,7 +99,9 @@ def test_the_page_shows_estimate_interval_chart_and_caveat(auditor_client, portf
     assert "does not show that engagement causes better care" in html
     assert CAVEAT.split(":")[0] in html
     # An unknown metric falls back to the default rather than failing.
-    assert auditor_client.get(reverse("engagement-link"), {"metric": "nope"}).status_code == 200
+    fallback = auditor_client.get(reverse("engagement-link"), {"metric": "nope"})
+    assert fallback.status_code == 200 and fallback.context["metric"] == portfolio["metric"]
+    assert f"{found.confint[0]:.3f} to {found.confint[1]:.3f}" in fallback.content.decode()
 
 
 def test_the_api_gives_the_same_estimate(portfolio, as_role):

@@ -30,10 +30,14 @@ def display_name(user) -> str:
     email address."""
     if user is None:
         return FALLBACK
-    name = " ".join(f"{user.first_name} {user.last_name}".split())
-    if not name or "@" in name:
+    name = _stored_name(user)
+    if not name or _looks_like_email(name):
         return FALLBACK
     return name
+
+
+def _looks_like_email(name: str) -> bool:
+    return "@" in unicodedata.normalize("NFKC", name)  # also the full-width and small @
 
 
 def has_display_name(user) -> bool:
@@ -46,7 +50,7 @@ def clean_display_name(value: str) -> str:
         raise DisplayNameRejected("Enter the name to show with what you write")
     if len(name) > MAX_LENGTH:
         raise DisplayNameRejected(f"The name must be {MAX_LENGTH} characters or fewer")
-    if "@" in unicodedata.normalize("NFKC", name):  # also the full-width and small @
+    if _looks_like_email(name):
         raise DisplayNameRejected(
             "Enter a name, not an email address: the name is shown to everyone"
         )

@@ -17,21 +17,15 @@ from django.db import transaction
 
 from mutuals.accounts import audit
 from mutuals.engagement.errors import SurveyError
+from mutuals.engagement.forms import SCALE
 from mutuals.engagement.models import ITEM_COLUMNS, Response, Survey, SurveyStatus
-from mutuals.engagement.surveys import locked_open
+from mutuals.engagement.surveys import MAX_GROUP_LENGTH, locked_open
 from mutuals.errors import ImportRejected, Problem
 from mutuals.returns.tables import ROW, read_table
 from mutuals.returns.validation import FORMULA
 
 GROUP = "group"
-WORDS = {
-    "strongly disagree": 1,
-    "disagree": 2,
-    "neither agree nor disagree": 3,
-    "agree": 4,
-    "strongly agree": 5,
-}
-MAX_GROUP_LENGTH = 100
+WORDS = {label.lower(): int(value) for value, label in SCALE}  # the answer page's words
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,10 @@ kept apart by that basis.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from django.core.cache import cache
 
 from mutuals import charts
 from mutuals.accounts.permissions import Viewer, may
@@ -38,14 +36,11 @@ from mutuals.engine.engagement import (
     estimation_sample,
 )
 from mutuals.engine.errors import NoVariationError, TooFewPeriodsError
-from mutuals.evaluation.panels import quarterly_values
+from mutuals.evaluation.panels import quarterly_values, quarterly_values_by_metric
 from mutuals.returns.models import Domain, Metric
 
 QUALITY_DOMAINS = (Domain.QUALITY, Domain.EXPERIENCE, Domain.OUTCOME)
 DEMEAN_ROUNDS = 200
-CACHE_SECONDS = 7 * 24 * 3600
-# Part of the cache key: estimates made by an earlier estimator are not served.
-ESTIMATOR = "statsmodels-crv1"
 ALL_RESULTS = "all"
 PUBLISHED_RESULTS = "published"
 NO_VARIATION = (
@@ -70,16 +65,27 @@ def quality_metrics():
     return Metric.objects.filter(domain__in=QUALITY_DOMAINS).order_by("name")
 
 
-def default_metric(*, viewer: Viewer) -> Metric | None:
-    """The quality metric with the most provider-years the viewer may compare, else the
-    first."""
-    metrics = list(quality_metrics())
+def default_metric(
+    *, viewer: Viewer, metrics: list[Metric] | None = None, scores: pl.DataFrame | None = None
+) -> Metric | None:
+    """The quality metric (of ``metrics``, default all) with the most provider-years the
+    viewer may compare, else the first. ``scores``: :func:`scores_for` the viewer, if the
+    caller has them already."""
+    metrics = list(quality_metrics()) if metrics is None else metrics
     if not metrics:
         return None
-    scores = _engagement(results_basis(viewer))
+    scores = scores_for(viewer) if scores is None else scores
     if scores.is_empty():
         return metrics[0]
-    return max(metrics, key=lambda m: _panel(m, scores).height)
+    values = quarterly_values_by_metric([m.pk for m in metrics])  # one pass for them all
+    return max(
+        metrics, key=lambda m: scores.join(_annual(values[m.pk]), on=["unit", "year"]).height
+    )
+
+
+def scores_for(viewer: Viewer) -> pl.DataFrame:
+    """unit, year and engagement from every survey result the viewer's estimate may use."""
+    return _engagement(results_basis(viewer))
 
 
 def _engagement(basis: str) -> pl.DataFrame:
@@ -91,7 +97,10 @@ def _engagement(basis: str) -> pl.DataFrame:
 
 def annual_values(metric: Metric) -> pl.DataFrame:
     """unit, year and the mean of the metric's current quarterly values in that year."""
-    values = quarterly_values(metric.pk)
+    return _annual(quarterly_values(metric.pk))
+
+
+def _annual(values: pl.DataFrame) -> pl.DataFrame:
     return values.group_by("unit", (pl.col("time") // 4).alias("year")).agg(
         pl.col("outcome").mean()
     )
@@ -134,34 +143,21 @@ class Link:
         return link_chart(self.panel, self.estimate, self.metric, self.basis)
 
 
-def estimate(metric: Metric, *, viewer: Viewer) -> Link:
-    """The link for ``metric`` from the survey results ``viewer`` may read."""
+def estimate(metric: Metric, *, viewer: Viewer, scores: pl.DataFrame | None = None) -> Link:
+    """The link for ``metric`` from the survey results ``viewer`` may read (``scores``:
+    :func:`scores_for` the viewer, if the caller has them already)."""
     basis = results_basis(viewer)
+    scores = _engagement(basis) if scores is None else scores
     # The rows the estimate uses, so the page's counts, years and chart match it.
-    data = estimation_sample(_panel(metric, _engagement(basis)), outcome="outcome")
+    data = estimation_sample(_panel(metric, scores), outcome="outcome")
     try:
-        result = _cached_link(data, basis)
+        # Milliseconds on a national panel: no cache needed.
+        result = engagement_link(data, outcome="outcome", unit="unit", time="year")
     except TooFewPeriodsError:
         return Link(metric, data, None, _too_few(data), basis)
     except NoVariationError:
         return Link(metric, data, None, NO_VARIATION, basis)
     return Link(metric, data, result, basis=basis)
-
-
-def _cached_link(data: pl.DataFrame, basis: str) -> EngagementLinkResult:
-    """The engine's estimate, kept in the cache under the results basis and a hash of the
-    panel, so each panel is estimated once and every web worker reuses it until a survey or
-    return changes it. That now saves little: on the demo's 399 provider-years the estimate
-    takes about 3 milliseconds, and a process's first up to 0.3 seconds more while
-    statsmodels is imported (pyfixest, used before, took 1-5 seconds). The basis in the key
-    keeps one audience's estimate from serving another."""
-    fingerprint = hashlib.sha256(data.write_ipc(None).getvalue()).hexdigest()
-    key = f"engagement-link:{ESTIMATOR}:{basis}:{fingerprint}"
-    found = cache.get(key)
-    if found is None:
-        found = engagement_link(data, outcome="outcome", unit="unit", time="year")
-        cache.set(key, found, timeout=CACHE_SECONDS)
-    return found
 
 
 def _too_few(data: pl.DataFrame) -> str:
@@ -176,14 +172,14 @@ def _too_few(data: pl.DataFrame) -> str:
 def within(data: pl.DataFrame, column: str) -> np.ndarray:
     """``column`` with provider and year averages taken out (alternating projections)."""
     values = data[column].to_numpy().astype(float).copy()
-    units = data["unit"].to_numpy()
-    years = data["year"].to_numpy()
+    groups = []
+    for name in ("unit", "year"):
+        _, index = np.unique(data[name].to_numpy(), return_inverse=True)
+        groups.append((index, np.bincount(index)))
     for _ in range(DEMEAN_ROUNDS):
         before = values.copy()
-        for keys in (units, years):
-            _, index = np.unique(keys, return_inverse=True)
-            means = np.bincount(index, values) / np.bincount(index)
-            values -= means[index]
+        for index, counts in groups:
+            values -= (np.bincount(index, values) / counts)[index]
         if np.max(np.abs(values - before)) < 1e-10:
             break
     return values

@@ -116,16 +116,18 @@ def _scored(responses: pl.DataFrame, size: int) -> dict[int, tuple]:
     groups = engagement_scores(responses, by=["survey_id", "group"], min_respondents=size).scores
     answered = responses.filter(pl.any_horizontal(pl.col(list(ITEM_COLUMNS)).is_not_null()))
     counts = dict(answered.group_by("survey_id").agg(pl.col("group").n_unique()).rows())
-    result: dict[int, tuple] = {}
-    for survey_id, n_groups in counts.items():
-        total = overall.filter(pl.col("survey_id") == survey_id)
-        shown = groups.filter(pl.col("survey_id") == survey_id)
-        result[survey_id] = (
-            _score(total.row(0, named=True), ALL_STAFF) if total.height else None,
-            [_score(row, row["group"]) for row in shown.iter_rows(named=True)],
+    totals = {row["survey_id"]: row for row in overall.iter_rows(named=True)}
+    shown: dict[int, list[Score]] = {}
+    for row in groups.iter_rows(named=True):
+        shown.setdefault(row["survey_id"], []).append(_score(row, row["group"]))
+    return {
+        survey_id: (
+            _score(totals[survey_id], ALL_STAFF) if survey_id in totals else None,
+            shown.get(survey_id, []),
             n_groups,
         )
-    return result
+        for survey_id, n_groups in counts.items()
+    }
 
 
 def _score(row: dict, label: str) -> Score:

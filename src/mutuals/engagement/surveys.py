@@ -188,9 +188,14 @@ def write_links(links: Sequence[IssuedLink], handle: TextIO, base_url: str) -> N
         writer.writerow((link.reference, link.name, link.group, root + link.path()))
 
 
+def _locked(survey: Survey) -> Survey:
+    """The survey read again and locked for the caller's transaction."""
+    return Survey.objects.select_for_update().select_related("organisation").get(pk=survey.pk)
+
+
 def locked_open(survey: Survey, refused: str) -> Survey:
     """The survey read again and locked for the caller's transaction, if still open."""
-    locked = Survey.objects.select_for_update().select_related("organisation").get(pk=survey.pk)
+    locked = _locked(survey)
     if locked.status != SurveyStatus.OPEN:
         raise SurveyError(f"{locked.title} is closed: {refused}.")
     return locked
@@ -199,7 +204,7 @@ def locked_open(survey: Survey, refused: str) -> Survey:
 def close_survey(survey: Survey, *, publish: bool = False, user=None) -> Survey:
     """Stop taking answers (unused links stop working); optionally publish the results."""
     with transaction.atomic():
-        locked = Survey.objects.select_for_update().select_related("organisation").get(pk=survey.pk)
+        locked = _locked(survey)
         if locked.status == SurveyStatus.CLOSED:
             return _publish(locked, user) if publish else locked
         was_published = locked.results_published
@@ -223,7 +228,7 @@ def publish_results(survey: Survey, *, user=None) -> Survey:
     """Let commissioners and the public read a closed survey's results (small groups
     stay hidden to everyone). Cannot be undone."""
     with transaction.atomic():
-        locked = Survey.objects.select_for_update().select_related("organisation").get(pk=survey.pk)
+        locked = _locked(survey)
         return _publish(locked, user)
 
 

@@ -26,11 +26,7 @@ def saved(uploads: Mapping[str, object]) -> Iterator[dict[str, Path]]:
         for key, upload in uploads.items():
             if not upload:
                 continue
-            path = Path(folder) / f"{key}{Path(upload.name).suffix.lower()}"
-            with open(path, "wb") as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
-            paths[key] = path
+            paths[key] = _write(upload, Path(folder) / f"{key}{Path(upload.name).suffix.lower()}")
         yield paths
 
 
@@ -38,11 +34,14 @@ def saved(uploads: Mapping[str, object]) -> Iterator[dict[str, Path]]:
 def saved_as_named(upload) -> Iterator[Path]:
     """One upload saved under the last part of its own name, which messages then quote."""
     with tempfile.TemporaryDirectory(prefix="mutuals-upload-") as folder:
-        path = Path(folder) / (Path(upload.name).name or "upload")
-        with open(path, "wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-        yield path
+        yield _write(upload, Path(folder) / (Path(upload.name).name or "upload"))
+
+
+def _write(upload, path: Path) -> Path:
+    with open(path, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
 
 
 def problems_context(problems: list[Problem], rows: int, field_id: str) -> dict:

@@ -132,16 +132,17 @@ def engagement_quality_link(request, metric: Query[MetricParam]):
     if not may(viewer, "view", "evaluation"):
         raise ApiProblem(403, "forbidden", "The link spans the portfolio: for auditors and "
                          "commissioners.")  # fmt: skip
+    scores = quality_link.scores_for(viewer)
     chosen = (
         quality_link.quality_metrics().filter(code=metric.metric).first()
         if metric.metric
-        else quality_link.default_metric(viewer=viewer)
+        else quality_link.default_metric(viewer=viewer, scores=scores)
     )
     if chosen is None:
         raise ApiProblem(422, "invalid-request", "Choose a quality metric.", [
             FieldError("not a quality, experience or outcome metric", field="metric")
         ])  # fmt: skip
-    found = quality_link.estimate(chosen, viewer=viewer)
+    found = quality_link.estimate(chosen, viewer=viewer, scores=scores)
     if found.estimate is None:
         raise ApiProblem(422, "invalid-request", found.problem, [
             FieldError(found.problem, field="metric")

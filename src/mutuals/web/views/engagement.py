@@ -171,9 +171,12 @@ def link_page(request):
     metrics = list(quality_link.quality_metrics())
     code = request.GET.get("metric", "")
     metric = next((m for m in metrics if m.code == code), None)
+    scores = quality_link.scores_for(viewer)  # read and scored once for both steps
     if metric is None:
-        metric = quality_link.default_metric(viewer=viewer)
-    found = quality_link.estimate(metric, viewer=viewer) if metric is not None else None
+        metric = quality_link.default_metric(viewer=viewer, metrics=metrics, scores=scores)
+    found = (
+        quality_link.estimate(metric, viewer=viewer, scores=scores) if metric is not None else None
+    )
     chart = found.chart() if found is not None else None
     return render(
         request,
