@@ -52,10 +52,12 @@ def import_table(
     required: Iterable[str],
     prepare: Callable[[dict[str, str], int], Saver],
     skip_invalid: bool = False,
+    whole_dates: bool = False,
 ) -> TableReport:
-    """Read ``path``, prepare every row, then save them all in one transaction."""
+    """Read ``path``, prepare every row, then save them all in one transaction
+    (``whole_dates``: see :func:`mutuals.returns.tables.read_table`)."""
     path = Path(path)
-    table = read_table(path)
+    table = read_table(path, whole_dates=whole_dates)
     missing = [name for name in required if name not in table.columns]
     if missing:
         problems = [Problem(0, name, "this required column is missing") for name in missing]

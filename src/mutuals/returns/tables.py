@@ -17,8 +17,11 @@ from mutuals.errors import FileUnreadable
 ROW = "_row"  # the row number a spreadsheet shows: the header is row 1
 
 
-def read_table(path: Path | str) -> pl.DataFrame:
-    """Read a CSV or XLSX file into text columns plus a ``_row`` column."""
+def read_table(path: Path | str, *, whole_dates: bool = False) -> pl.DataFrame:
+    """Read a CSV or XLSX file into text columns plus a ``_row`` column.
+
+    A spreadsheet's date cells are read as their month (2011-06), as returns mean them,
+    or with ``whole_dates`` as the day (2011-06-01), as a register needs."""
     path = Path(path)
     if not path.exists():
         raise FileUnreadable(f"{path}: no such file")
@@ -26,7 +29,7 @@ def read_table(path: Path | str) -> pl.DataFrame:
     if suffix == ".csv":
         frame = _read_csv(path)
     elif suffix in {".xlsx", ".xlsm"}:
-        frame = _read_xlsx(path)
+        frame = _read_xlsx(path, whole_dates)
     else:
         raise FileUnreadable(f"{path.name}: use a .csv or .xlsx file, not '{suffix or 'none'}'")
     frame = frame.rename({name: name.strip().lower() for name in frame.columns})
@@ -44,7 +47,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     return frame
 
 
-def _read_xlsx(path: Path) -> pl.DataFrame:
+def _read_xlsx(path: Path, whole_dates: bool) -> pl.DataFrame:
     from openpyxl import load_workbook
 
     try:
@@ -56,16 +59,18 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
     if not header:
         raise FileUnreadable(f"{path.name} is empty: it needs a header row and data")
     names = [str(cell).strip() if cell is not None else "" for cell in header]
-    data = [[_cell_text(cell) for cell in row[: len(names)]] for row in rows]
+    data = [[_cell_text(cell, whole_dates) for cell in row[: len(names)]] for row in rows]
     workbook.close()
     data = [row + [""] * (len(names) - len(row)) for row in data if any(row)]
     return pl.DataFrame(data, schema={name: pl.Utf8 for name in names}, orient="row")
 
 
-def _cell_text(cell) -> str:
+def _cell_text(cell, whole_dates: bool = False) -> str:
     if cell is None:
         return ""
     if isinstance(cell, datetime | date):
+        if whole_dates:
+            return f"{cell:%Y-%m-%d}"
         # Spreadsheets turn "2011-06" into a date; a month is what was meant.
         return f"{cell.year}-{cell.month:02d}"
     if isinstance(cell, float) and cell.is_integer():

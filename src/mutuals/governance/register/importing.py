@@ -21,10 +21,7 @@ problem is named by table, row and column. Every change is in the audit trail.
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,7 +30,7 @@ from django.db import transaction
 
 from mutuals.accounts import audit
 from mutuals.accounts.models import Role
-from mutuals.errors import FileUnreadable, ImportRejected, Problem
+from mutuals.errors import ImportRejected, Problem
 from mutuals.governance.models.register import (
     BoardSeat,
     Person,
@@ -112,51 +109,18 @@ def import_register(
         )
     report = RegisterReport()
     steps = {"people": _people, "holdings": _holdings, "board": _board}
-    with tempfile.TemporaryDirectory() as folder, transaction.atomic():
+    with transaction.atomic():
         for name in TABLES:
             if files[name] is None:
                 continue
             tally = report.tallies.setdefault(name, Tally())
             required, prepare = steps[name](organisation, tally, user)
-            path = dates_kept(Path(files[name]), Path(folder))
             try:
-                import_table(path, required=required, prepare=prepare)
+                # A register needs the day of a date cell, not the month returns mean.
+                import_table(files[name], required=required, prepare=prepare, whole_dates=True)
             except ImportRejected as rejected:
                 raise RegisterRejected(name, rejected.problems, rejected.rows) from None
     return report
-
-
-def dates_kept(path: Path, folder: Path) -> Path:
-    """A spreadsheet as CSV text with its date cells written as whole dates (2011-04-01).
-
-    The shared table reader shortens a date cell to its month, as returns need; a register
-    needs the day. Formulas stay as typed, so the importer can refuse them by cell."""
-    if path.suffix.lower() not in {".xlsx", ".xlsm"} or not path.exists():
-        return path
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise FileUnreadable(f"{path.name} is not a readable XLSX file: {error}") from None
-    target = folder / f"{path.stem}-{len(list(folder.iterdir()))}.csv"
-    with open(target, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            if any(value not in (None, "") for value in row):  # as the shared reader does
-                writer.writerow([_cell(value) for value in row])
-    workbook.close()
-    return target
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return f"{value:%Y-%m-%d}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 # --- people ----------------------------------------------------------------------------------
