@@ -111,6 +111,7 @@ def withdraw(request, pk: int):
             "title": title,
             "form": form,
             "problem": problem,
+            "problems": [("#main-content", problem)] if problem else [],
             "breadcrumbs": [
                 ("Home", reverse("home")),
                 ("Published", reverse("publications")),

@@ -97,6 +97,7 @@ def item_detail(
         "comment_form": comment_form or CommentForm(ask_name=comments.asks_name(request.user)),
         "follow": _follow_links(item),
         "publish_error": publish_error,
+        "publish_problems": [("#main-content", publish_error)] if publish_error else [],
         "breadcrumbs": [("Home", reverse("home")), ("Published", reverse("publications"))],
     }
     return render(request, "mutuals/publishing/item.html", context, status=status)
