@@ -8,10 +8,8 @@ through :func:`mutuals.engagement.results.survey_results`, which suppresses smal
 
 from __future__ import annotations
 
-import io
-
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -25,12 +23,10 @@ from mutuals.engagement.answering import open_link, submit
 from mutuals.engagement.errors import InvalidAnswers, LinkUnknown, LinkUsed, SurveyNotOpen
 from mutuals.engagement.forms import AnswerForm
 from mutuals.engagement.models import Survey
-from mutuals.engagement.results import SurveyResult, results_table, survey_results
+from mutuals.engagement.results import results_table, survey_results
 from mutuals.engine.engagement import CAVEAT
 from mutuals.registry.models import Organisation
-
-FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
-
+from mutuals.web.views.open_data import FORMATS, frame_download
 
 # --- answering ------------------------------------------------------------------------------
 
@@ -145,20 +141,7 @@ def results_download(request, format_: str):
     results = queries.visible_results(
         viewer_for(request), organisation_id=int(organisation) if organisation else None
     )
-    body = table_bytes(results, format_)
-    response = HttpResponse(body, content_type=FORMATS[format_])
-    response["Content-Disposition"] = f'attachment; filename="staff-engagement.{format_}"'
-    return response
-
-
-def table_bytes(results: list[SurveyResult], format_: str) -> bytes:
-    buffer = io.BytesIO()
-    frame = results_table(results)
-    if format_ == "csv":
-        frame.write_csv(buffer)
-    else:
-        frame.write_parquet(buffer)
-    return buffer.getvalue()
+    return frame_download(results_table(results), format_, "staff-engagement")
 
 
 # --- the portfolio link ---------------------------------------------------------------------

@@ -171,13 +171,17 @@ def open_data(request):
 def download(request, table: str, format_: str):
     if table not in TABLES or format_ not in FORMATS:
         raise Http404("No such table")
-    frame = TABLES[table].build()
+    return frame_download(TABLES[table].build(), format_, table)
+
+
+def frame_download(frame: pl.DataFrame, format_: str, stem: str) -> HttpResponse:
+    """``frame`` as a CSV or Parquet attachment named ``stem.format_`` (a key of FORMATS)."""
     buffer = io.BytesIO()
     if format_ == "csv":
         frame.write_csv(buffer)
     else:
         frame.write_parquet(buffer)
-    return _attachment(buffer.getvalue(), FORMATS[format_], f"{table}.{format_}")
+    return _attachment(buffer.getvalue(), FORMATS[format_], f"{stem}.{format_}")
 
 
 def ocds_package(request):
