@@ -108,11 +108,8 @@ class AcceptInvitationForm(ChoosePasswordForm):
 
     def save(self, commit=True):
         user = super().save(commit=commit)
-        if commit:
-            # Through the one path that records a change of name in the audit trail.
-            names.set_display_name(user, self.cleaned_data["display_name"])
-        else:
-            user.first_name, user.last_name = self.cleaned_data["display_name"], ""
+        # Through the one path that records a change of name in the audit trail.
+        names.set_display_name(user, self.cleaned_data["display_name"])
         return user
 
 
