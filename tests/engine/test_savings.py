@@ -4,7 +4,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from mutuals.engine.errors import InvalidOptionError, MissingColumnError, MissingYearError
+from mutuals.engine.errors import (
+    DuplicatePeriodError,
+    InvalidOptionError,
+    MissingColumnError,
+    MissingYearError,
+    ValueOutOfRangeError,
+)
 from mutuals.engine.savings import green_book_discount_factors, green_book_rate, savings
 
 # base year 2010/11: £100 a unit in-house. Deflator rises 2% a year.
@@ -110,3 +116,109 @@ def test_errors():
         savings(YEARS.drop("activity"), baseline_unit_cost=100.0, base_year=2010)
     with pytest.raises(InvalidOptionError, match="before the base year"):
         savings(YEARS, baseline_unit_cost=100.0, base_year=2012)
+
+
+# --- inputs that would give a wrong figure are refused, naming the year ---------------------
+
+
+def _with(**columns):
+    """YEARS with some columns replaced."""
+    return YEARS.with_columns(pl.Series(name, values) for name, values in columns.items())
+
+
+def deflated_by(deflator):
+    return savings(YEARS, baseline_unit_cost=100.0, base_year=2010, deflator=deflator)
+
+
+def test_a_negative_cost_is_refused_not_counted_as_a_saving():
+    with pytest.raises(ValueOutOfRangeError) as refused:
+        savings(
+            _with(actual_cost=[91_800.0, -12_400.0, 106_120.8]),
+            baseline_unit_cost=100.0,
+            base_year=2010,
+            deflator=DEFLATOR,
+        )
+    assert str(refused.value).startswith(
+        "2012/13: the actual cost ('actual_cost') is negative (\u221212,400)."
+    )
+
+
+def test_negative_activity_is_refused():
+    with pytest.raises(ValueOutOfRangeError, match=r"2013/14: the activity \('activity'\)"):
+        savings(
+            _with(activity=[1000, 1100, -1]),
+            baseline_unit_cost=100.0,
+            base_year=2010,
+            deflator=DEFLATOR,
+        )
+
+
+def test_a_cost_that_is_not_a_number_is_refused():
+    with pytest.raises(ValueOutOfRangeError, match=r"2011/12: the actual cost .* \(NaN\)"):
+        savings(
+            _with(actual_cost=[float("nan"), 104_040.0, 106_120.8]),
+            baseline_unit_cost=100.0,
+            base_year=2010,
+            deflator=DEFLATOR,
+        )
+    with pytest.raises(ValueOutOfRangeError, match=r"2012/13: the actual cost .* \(infinity\)"):
+        savings(
+            _with(actual_cost=[91_800.0, float("inf"), 106_120.8]),
+            baseline_unit_cost=100.0,
+            base_year=2010,
+            deflator=DEFLATOR,
+        )
+
+
+def test_a_year_given_twice_is_refused():
+    with pytest.raises(DuplicatePeriodError, match="more than one row for 2012/13;"):
+        savings(
+            _with(year=[2012, 2011, 2012]),
+            baseline_unit_cost=100.0,
+            base_year=2010,
+            deflator=DEFLATOR,
+        )
+
+
+def test_a_zero_deflator_is_refused_not_divided_by():
+    with pytest.raises(InvalidOptionError, match="2012/13 is 0"):
+        deflated_by({**DEFLATOR, 2012: 0.0})
+    with pytest.raises(InvalidOptionError, match="2010/11 is 0"):  # the base year too
+        deflated_by({**DEFLATOR, 2010: 0.0})
+
+
+def test_a_negative_or_unknown_deflator_is_refused():
+    with pytest.raises(InvalidOptionError, match="2013/14 is \u2212106.12"):
+        deflated_by({**DEFLATOR, 2013: -106.1208})
+    with pytest.raises(InvalidOptionError, match="2011/12 is NaN"):
+        deflated_by({**DEFLATOR, 2011: float("nan")})
+    # a year the data does not use may hold anything: it is never read
+    assert deflated_by({**DEFLATOR, 2030: 0.0}).total_savings == pytest.approx(13_544.32)
+
+
+def test_a_missing_deflator_year_is_named():
+    with pytest.raises(MissingYearError, match="no value for 2013/14"):
+        deflated_by({2010: 100.0, 2011: 102.0, 2012: 104.04})
+
+
+def test_a_deflator_table_with_a_year_twice_is_refused():
+    table = pl.DataFrame({"year": [2010, 2011, 2011, 2012, 2013], "deflator": [1.0] * 5})
+    with pytest.raises(DuplicatePeriodError, match="deflator has more than one row for 2011/12"):
+        deflated_by(table)
+
+
+def test_valid_inputs_give_the_same_figures_as_before():
+    """The checks change nothing for good data: every figure as computed by hand above, in
+    any row order, and zero activity and cost are allowed."""
+    shuffled = savings(YEARS.reverse(), baseline_unit_cost=100.0, base_year=2010, deflator=DEFLATOR)
+    assert shuffled.by_year.equals(run().by_year)
+    assert shuffled.totals.equals(run().totals)
+    assert run().total_savings == pytest.approx(13_544.32)
+    assert run().present_value == pytest.approx(12_645.08, abs=0.01)
+    idle = savings(
+        _with(activity=[1000, 0, 1200], actual_cost=[91_800.0, 0.0, 106_120.8]),
+        baseline_unit_cost=100.0,
+        base_year=2010,
+        deflator=DEFLATOR,
+    )
+    assert idle.by_year["savings_real"].to_list() == pytest.approx([6_000, 0, 6_168.32])

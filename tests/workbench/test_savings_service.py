@@ -351,3 +351,76 @@ def test_assumed_deflator_and_financial_years():
     assert assumed_deflator([2011], inflation=0.0) == {2011: 100.0}
     assert financial_year(date(2012, 3, 31)) == 2011
     assert financial_year(date(2012, 4, 1)) == 2012
+
+
+def _contract_with_returns(world, reference, provider_name, cost_by_quarter, activity=300.0):
+    """A contract for 2012/13 (baseline £100 a contact in 2010/11 prices) at a new provider
+    whose quarterly returns give ``activity`` contacts at the costs given."""
+    provider = _org(provider_name)
+    returns = Returns(provider)
+    for label, cost in cost_by_quarter.items():
+        returns.add(world["contacts"], label, activity)
+        returns.add(world["cost"], label, cost)
+    return _contract(
+        reference,
+        provider,
+        world["pct"],
+        date(2012, 4, 1),
+        date(2013, 3, 31),
+        baseline=("100000.00", "1000.00", "contacts", 2010),
+    )
+
+
+def test_a_negative_cost_return_is_unavailable_not_a_saving(world):
+    # The importer refuses a negative unit cost, so it is written straight to the database,
+    # as a metric that allows negatives (or a bad load) could leave it.
+    costs = dict(zip(QUARTERS_2012, (93.636, 93.636, -500.0, 93.636), strict=True))
+    negative = _contract_with_returns(world, "R1", "Rookmoor Care", costs)
+    alone = contract_savings(negative)
+    assert isinstance(alone, SavingsUnavailable) and alone.code == "invalid_returns"
+    assert alone.reason == (
+        "Contract R1, 2012/13: Rookmoor Care's return of 'unit-cost-per-contact' for 2012-Q4 "
+        "is negative (\u2212500). Activity and costs cannot be below zero or missing (a negative "
+        "cost would count as a saving): correct the return(s) named, then measure again."
+    )
+    result = portfolio_savings()
+    assert [c.reference for c in result.contracts] == ["C1"]
+    assert [(u.reference, u.code) for u in result.unavailable] == [("R1", "invalid_returns")]
+    assert result.unavailable_by_reason() == {"invalid_returns": 1}
+    (c1,) = result.contracts
+    assert result.totals.contracts == 1
+    assert result.totals.savings_real == c1.savings_real == pytest.approx(-1_408)
+    assert result.totals.actual_real == pytest.approx(208_000)
+
+
+def test_a_negative_quarter_within_a_positive_year_is_still_refused(world):
+    """Added into the year it would only lower the cost, so the year's total looks fine."""
+    costs = dict(zip(QUARTERS_2012, (93.636, -1.0, 93.636, 93.636), strict=True))
+    result = contract_savings(_contract_with_returns(world, "R2", "Rookmoor Care", costs))
+    assert result.code == "invalid_returns"
+    assert "2012/13: Rookmoor Care's return of 'unit-cost-per-contact' for 2012-Q3" in (
+        result.reason
+    )
+
+
+def test_yearly_totals_the_engine_refuses_are_unavailable(world):
+    # each return is a finite number, but cost × activity overflows to infinity
+    costs = dict.fromkeys(QUARTERS_2012, 1e300)
+    result = contract_savings(
+        _contract_with_returns(world, "R3", "Rookmoor Care", costs, activity=1e10)
+    )
+    assert isinstance(result, SavingsUnavailable) and result.code == "invalid_returns"
+    assert result.reason.startswith(
+        "Contract R3: the yearly totals from Rookmoor Care's returns cannot be used. 2012/13: "
+        "the actual cost ('actual_cost') is not a finite number (infinity)."
+    )
+    assert "'unit-cost-per-contact' × activity" in result.reason
+
+
+def test_a_supplied_deflator_must_be_above_zero():
+    with pytest.raises(InvalidOptionError, match="2011/12 is 0.0; 2012/13 is -1"):
+        SavingsOptions(deflator={2010: 100, 2011: 0.0, 2012: -1})
+    with pytest.raises(InvalidOptionError, match="2011/12 is nan"):
+        SavingsOptions(deflator={2010: 100, 2011: float("nan")})
+    with pytest.raises(InvalidOptionError, match="0.02 for 2%"):
+        SavingsOptions(inflation=2)

@@ -18,6 +18,11 @@ Every :class:`ContractSavings` carries the engine's inputs (``frame`` and
 :meth:`ContractSavings.engine_arguments`), so any figure can be recomputed by
 calling the engine directly. Returns are reported by the provider as a whole:
 a note says when the provider held other contracts at the same time.
+
+A return that is negative, missing or not a finite number is never added into
+a year (a negative cost would pass for a saving): the contract is listed as
+unavailable (``invalid_returns``) with a reason naming the contract, the year,
+the period and the metric.
 """
 
 from __future__ import annotations
@@ -35,15 +40,17 @@ from django.db.models import QuerySet
 from mutuals.contracts.deflator import DEFAULT_INFLATION, assumed_deflator
 from mutuals.contracts.models import Baseline, Contract, ContractStatus
 from mutuals.engine._results import to_plain
-from mutuals.engine.errors import InvalidOptionError
-from mutuals.engine.savings import SavingsResult, savings
+from mutuals.engine.errors import DuplicatePeriodError, InvalidOptionError, ValueOutOfRangeError
+from mutuals.engine.savings import SavingsResult, measure_problem, savings
 from mutuals.returns.models import CurrentObservation, Metric
 
 # Defaults of the settings SAVINGS_ACTIVITY_METRIC and SAVINGS_COST_METRIC (mutuals.config).
 ACTIVITY_METRIC = "contacts-delivered"
 COST_METRIC = "unit-cost-per-contact"
 CostBasis = Literal["per_unit", "total"]
-UnavailableCode = Literal["no_baseline", "no_unit_cost", "unit_mismatch", "no_returns"]
+UnavailableCode = Literal[
+    "no_baseline", "no_unit_cost", "unit_mismatch", "no_returns", "invalid_returns"
+]
 _PERIODS_PER_YEAR = {"quarter": 4, "month": 12, "year": 1}
 
 
@@ -69,6 +76,32 @@ class SavingsOptions:
                 raise InvalidOptionError(
                     f"Efficiency rates are yearly fractions in [0, 1), e.g. 0.04 for 4%; got {rate}."
                 )
+        if not -1 < self.inflation < 1:
+            raise InvalidOptionError(
+                f"inflation is a yearly fraction such as 0.02 for 2%; got {self.inflation}."
+            )
+        if self.deflator is not None:
+            _require_usable_index(self.deflator)
+
+
+def _require_usable_index(deflator: Mapping[int, float]) -> None:
+    """Refuse a supplied deflator when the options are built, naming each year whose index is
+    not a finite number above zero, rather than failing once per contract: a zero divides by
+    zero and a negative index turns a cost into a saving."""
+    unusable = []
+    for year, value in sorted(deflator.items()):
+        try:
+            usable = math.isfinite(float(value)) and float(value) > 0
+        except (TypeError, ValueError):
+            usable = False
+        if not usable:
+            unusable.append(f"{_fy(int(year))} is {value!r}")
+    if unusable:
+        raise InvalidOptionError(
+            f"The deflator's index must be a finite number above zero in every year, but "
+            f"{'; '.join(unusable)}. Correct those years, or leave the deflator out to assume "
+            f"prices rise {DEFAULT_INFLATION:.0%} a year."
+        )
 
 
 def default_options() -> SavingsOptions:
@@ -260,14 +293,15 @@ def _returns_for(provider_ids, options: SavingsOptions, as_of: date | None) -> d
 
 
 def _paired_periods(returns: _Returns, options: SavingsOptions, first: date, last: date):
-    """(kind, [(start, activity, cost)]) for the period kind with the most complete periods."""
-    by_kind: dict[str, list[tuple[date, float, float]]] = {}
+    """(kind, [(start, activity, cost, period)]) for the period kind with the most complete
+    periods."""
+    by_kind: dict[str, list[tuple[date, float, float, str]]] = {}
     for (code, kind, period), (start, activity) in returns.items():
         if code != options.activity_metric or not first <= start <= last:
             continue
         cost = returns.get((options.cost_metric, kind, period))
         if cost is not None:
-            by_kind.setdefault(kind, []).append((start, activity, cost[1]))
+            by_kind.setdefault(kind, []).append((start, activity, cost[1], period))
     if not by_kind:
         return None, []
     kind = max(by_kind, key=lambda k: (len(by_kind[k]), _PERIODS_PER_YEAR.get(k, 0)))
@@ -276,7 +310,7 @@ def _paired_periods(returns: _Returns, options: SavingsOptions, first: date, las
 
 def _yearly_frame(periods, kind: str, cost_basis: CostBasis) -> tuple[pl.DataFrame, list[str]]:
     years: dict[int, list[float]] = {}
-    for start, activity, cost in periods:
+    for start, activity, cost, _period in periods:
         total = years.setdefault(financial_year(start), [0.0, 0.0, 0])
         total[0] += activity
         total[1] += cost * activity if cost_basis == "per_unit" else cost
@@ -387,6 +421,9 @@ def _assess(
             f"and '{options.cost_metric}' for the same periods between {first:%-d %B %Y} "
             f"and {last:%-d %B %Y}.",
         )
+    refused = _refused_returns(contract, periods, options)
+    if refused:
+        return refused
     frame, coverage = _yearly_frame(periods, kind, options.cost_basis)
     notes += coverage
     if overlapping:
@@ -394,7 +431,58 @@ def _assess(
             "Returns cover the whole provider, which also held "
             f"{', '.join(overlapping)} over part of this period."
         )
-    return _run_engine(contract, baseline, frame, options, tuple(notes))
+    try:
+        return _run_engine(contract, baseline, frame, options, tuple(notes))
+    except (ValueOutOfRangeError, DuplicatePeriodError) as refusal:
+        return _refused_by_engine(contract, options, refusal)
+
+
+_MOST_LISTED = 5
+
+
+def _refused_returns(
+    contract: Contract, periods, options: SavingsOptions
+) -> SavingsUnavailable | None:
+    """Unavailable when a return used is negative, missing or not finite: added into a year,
+    a negative cost would lower that year's cost (or flip a loss into a saving) unseen."""
+    problems = [
+        f"{_fy(financial_year(start))}: {contract.provider.name}'s return of '{metric}' "
+        f"for {period} {problem}"
+        for start, activity, cost, period in periods
+        for metric, value in ((options.activity_metric, activity), (options.cost_metric, cost))
+        if (problem := measure_problem(value))
+    ]
+    if not problems:
+        return None
+    listed = "; ".join(problems[:_MOST_LISTED])
+    if len(problems) > _MOST_LISTED:
+        listed += f"; and {len(problems) - _MOST_LISTED} more"
+    return _unavailable(
+        contract,
+        "invalid_returns",
+        f"Contract {contract.reference}, {listed}. Activity and costs cannot be below zero or "
+        "missing (a negative cost would count as a saving): correct the return(s) named, then "
+        "measure again.",
+    )
+
+
+def _refused_by_engine(
+    contract: Contract, options: SavingsOptions, refusal: Exception
+) -> SavingsUnavailable:
+    """Unavailable when the yearly totals built from the returns are refused by the engine
+    (for example a cost × activity too large to be a number)."""
+    cost = (
+        f"'{options.cost_metric}' × activity"
+        if options.cost_basis == "per_unit"
+        else f"'{options.cost_metric}'"
+    )
+    return _unavailable(
+        contract,
+        "invalid_returns",
+        f"Contract {contract.reference}: the yearly totals from {contract.provider.name}'s "
+        f"returns cannot be used. {refusal} Activity is the sum of '{options.activity_metric}' "
+        f"and actual cost the sum of {cost} over each year's periods: check those returns.",
+    )
 
 
 def _run_engine(contract, baseline, frame, options, notes) -> ContractSavings:

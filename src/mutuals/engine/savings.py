@@ -21,6 +21,8 @@ result is also given for a band of rates (default 2%–6%).
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -29,7 +31,12 @@ import numpy as np
 import polars as pl
 
 from mutuals.engine._results import ResultMixin, require_columns
-from mutuals.engine.errors import InvalidOptionError, MissingYearError
+from mutuals.engine.errors import (
+    DuplicatePeriodError,
+    InvalidOptionError,
+    MissingYearError,
+    ValueOutOfRangeError,
+)
 
 RequirementBasis = Literal["real", "present_value"]
 # (last year the rate applies to, rate); years after the last bound use 1.0%
@@ -88,8 +95,15 @@ class SavingsConfig:
             raise InvalidOptionError(
                 f"requirement_basis={self.requirement_basis!r}: use 'real' or 'present_value'."
             )
-        if self.baseline_unit_cost <= 0:
-            raise InvalidOptionError("baseline_unit_cost must be a positive cost per unit.")
+        if not (math.isfinite(self.baseline_unit_cost) and self.baseline_unit_cost > 0):
+            raise InvalidOptionError(
+                "baseline_unit_cost must be a positive cost per unit; "
+                f"got {self.baseline_unit_cost}."
+            )
+        if self.requirement is not None and not math.isfinite(self.requirement):
+            raise InvalidOptionError(
+                f"requirement must be a cumulative saving in money; got {self.requirement}."
+            )
 
 
 @dataclass(frozen=True)
@@ -140,6 +154,14 @@ def savings(
     a dict); None means costs are already in base-year prices.
     ``requirement`` is the contracted cumulative saving, compared with the
     central estimate in real terms or as a present value.
+
+    Inputs that would give a wrong figure rather than an error are refused
+    before any arithmetic, naming the financial year: a year given twice
+    (:class:`DuplicatePeriodError`), activity or cost that is negative,
+    missing or not finite (:class:`ValueOutOfRangeError`; a negative cost
+    would turn a loss into a saving) and a deflator index that is not a
+    finite number above zero for a year used or the base year
+    (:class:`InvalidOptionError`).
     """
     config = SavingsConfig(
         baseline_unit_cost, base_year, efficiency, tuple(band), requirement,
@@ -150,31 +172,151 @@ def savings(
 
 
 def _deflator_map(deflator: pl.DataFrame | Mapping[int, float] | None) -> dict[int, float] | None:
-    if deflator is None or isinstance(deflator, Mapping):
-        return None if deflator is None else {int(k): float(v) for k, v in deflator.items()}
+    """The deflator as year → index. A year without a value is left out, so it is reported
+    as missing rather than failing in the arithmetic."""
+    if deflator is None:
+        return None
+    if isinstance(deflator, Mapping):
+        return {int(k): float(v) for k, v in deflator.items() if v is not None}
     require_columns(deflator, ["year", "deflator"], numeric=["year", "deflator"])
-    return dict(zip(deflator["year"].to_list(), deflator["deflator"].to_list(), strict=True))
+    _require_one_row_per_year(
+        deflator["year"].to_list(), "The deflator", "keep one index value per financial year"
+    )
+    pairs = zip(deflator["year"].to_list(), deflator["deflator"].to_list(), strict=True)
+    return {int(y): float(v) for y, v in pairs if v is not None}
+
+
+# --- checking the inputs, before any arithmetic ----------------------------------------------
+
+
+def _fy(year: int) -> str:
+    """A financial year by its first calendar year, as people write it: 2012 → '2012/13'."""
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def _fys(years: Sequence[int]) -> str:
+    labels = [_fy(int(y)) for y in years]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def _figure(value: float) -> str:
+    """A value as a person would write it: −12,400 / 0.5 / NaN / infinity."""
+    if math.isnan(value):
+        return "NaN"
+    sign = "\u2212" if value < 0 else ""
+    size = abs(value)
+    if math.isinf(size):
+        return f"{sign}infinity"
+    if 0 < size < 0.01:
+        return f"{sign}{size:.3g}"
+    text = f"{size:,.2f}".rstrip("0").rstrip(".")
+    return f"{sign}{text}"
+
+
+def _require_one_row_per_year(years: Sequence[Any], what: str, remedy: str) -> None:
+    """A repeated year would be counted twice (or, in the deflator, one value silently lost)."""
+    if any(y is None or (isinstance(y, float) and not math.isfinite(y)) for y in years):
+        raise ValueOutOfRangeError(
+            f"{what} has a row with no year; give every row its financial year."
+        )
+    repeated = sorted(int(y) for y, n in Counter(years).items() if n > 1)
+    if repeated:
+        raise DuplicatePeriodError(f"{what} has more than one row for {_fys(repeated)}; {remedy}.")
+
+
+def measure_problem(value: float | None) -> str | None:
+    """Why an activity or cost figure cannot be right ("is negative (−3)"), or None when it
+    can. Public so that callers building the data describe bad figures in the same words."""
+    if value is None:
+        return "is missing"
+    if math.isnan(value):
+        return "is not a number (NaN)"
+    if math.isinf(value):
+        return f"is not a finite number ({_figure(value)})"
+    if value < 0:
+        return f"is negative ({_figure(value)})"
+    return None
+
+
+def _require_valid_measures(data: pl.DataFrame, cfg: SavingsConfig) -> None:
+    """Activity and cost are counts and money spent: a negative cost would count as a saving."""
+    years = data[cfg.year].cast(pl.Int64).to_list()
+    problems = []
+    for column, what in ((cfg.activity, "activity"), (cfg.actual_cost, "actual cost")):
+        values = data[column].cast(pl.Float64).to_list()
+        for year, value in zip(years, values, strict=True):
+            problem = measure_problem(value)
+            if problem:
+                problems.append((year, f"{_fy(year)}: the {what} ({column!r}) {problem}."))
+    if problems:
+        listed = " ".join(text for _, text in sorted(problems, key=lambda p: p[0]))
+        raise ValueOutOfRangeError(
+            f"{listed} Activity and actual cost must be numbers of zero or more (a negative "
+            "cost would count as a saving): correct the year(s) named."
+        )
+
+
+def _require_years_from_base(years: np.ndarray, base_year: int) -> None:
+    early = sorted({int(y) for y in years if y < base_year})
+    if early:
+        raise InvalidOptionError(
+            f"Years before the base year {_fy(base_year)} cannot be compared: {_fys(early)}. "
+            "Leave them out or choose an earlier base year."
+        )
+
+
+def _require_usable_deflator(
+    years: np.ndarray, deflator: dict[int, float] | None, base: int
+) -> None:
+    """Every year used, and the base year, needs a finite index above zero: a zero divides
+    by zero and a negative one turns a cost into a saving."""
+    if deflator is None:
+        return
+    needed = sorted({base, *(int(y) for y in years)})
+    missing = [y for y in needed if y not in deflator]
+    if missing:
+        raise MissingYearError(
+            f"The deflator has no value for {_fys(missing)}; add an index for each."
+        )
+    unusable = [y for y in needed if not (math.isfinite(deflator[y]) and deflator[y] > 0)]
+    if unusable:
+        values = "; ".join(f"{_fy(y)} is {_figure(deflator[y])}" for y in unusable)
+        raise InvalidOptionError(
+            f"The deflator must be a finite index above zero for the base year and every year "
+            f"of data, but {values}. Correct the index for {_fys(unusable)}."
+        )
 
 
 def _real_factor(years: np.ndarray, deflator: dict[int, float] | None, base: int) -> np.ndarray:
     """Multiplier turning nominal costs of each year into base-year prices."""
     if deflator is None:
         return np.ones(len(years))
-    missing = sorted({base, *years.tolist()} - set(deflator))
-    if missing:
-        raise MissingYearError(f"The deflator has no value for year(s) {missing}; add them.")
     return np.array([deflator[base] / deflator[int(y)] for y in years])
+
+
+def _validated(
+    data: pl.DataFrame, deflator: dict[int, float] | None, cfg: SavingsConfig
+) -> pl.DataFrame:
+    """The data sorted by year, once every check has passed; named errors otherwise."""
+    cols = [cfg.year, cfg.activity, cfg.actual_cost]
+    require_columns(data, cols, numeric=cols)
+    _require_one_row_per_year(
+        data[cfg.year].to_list(),
+        "The data",
+        "keep one row per financial year, with the year's activity and costs added up",
+    )
+    _require_valid_measures(data, cfg)
+    years = data[cfg.year].to_numpy().astype(int)
+    _require_years_from_base(years, cfg.base_year)
+    _require_usable_deflator(years, deflator, cfg.base_year)
+    return data.sort(cfg.year)
 
 
 def _estimate(
     data: pl.DataFrame, deflator: dict[int, float] | None, cfg: SavingsConfig
 ) -> SavingsResult:
-    cols = [cfg.year, cfg.activity, cfg.actual_cost]
-    require_columns(data, cols, numeric=cols)
-    data = data.sort(cfg.year)
+    data = _validated(data, deflator, cfg)
     years = data[cfg.year].to_numpy().astype(int)
-    if (years < cfg.base_year).any():
-        raise InvalidOptionError(f"Years before the base year {cfg.base_year} cannot be compared.")
     elapsed = years - cfg.base_year
     activity_t = data[cfg.activity].to_numpy().astype(float)
     actual_real = data[cfg.actual_cost].to_numpy() * _real_factor(years, deflator, cfg.base_year)

@@ -22,6 +22,7 @@ UNAVAILABLE = {
     "no_unit_cost": "The baseline gives no unit cost",
     "unit_mismatch": "The baseline counts activity in another unit",
     "no_returns": "No returns of activity and cost",
+    "invalid_returns": "Returns with a negative or missing figure",
 }
 STATUS = {"fired": "Past threshold", "clear": "Within threshold", "unknown": "Unknown"}
 

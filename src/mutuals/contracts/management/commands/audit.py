@@ -16,6 +16,7 @@ UNAVAILABLE = {
     "no_unit_cost": "baseline gives no unit cost",
     "unit_mismatch": "baseline in another unit",
     "no_returns": "no returns",
+    "invalid_returns": "returns with a negative or missing figure",
 }
 
 
