@@ -24,6 +24,18 @@ per effect (``did_aggregate.small_sample_se``); every table and effect then
 reports its ``df``. Off by default, so the figures match R ``did``; the
 pre-trend tests below are not affected by it.
 
+No never-treated units: with ``control="notyet"`` the last-treated cohort
+becomes the comparison group, as R ``did`` and csdid do. Once it is treated
+no unit is left untreated, so the periods from its first treated period on
+are left out and no ATT(g,t) is estimated for it; its units serve only as
+not-yet-treated controls (``_last_cohort_as_comparison``). With
+``control="never"`` the estimate is refused instead.
+
+Cells and cohorts that cannot be estimated: an ATT(g,t) that diff-diff could
+not estimate, and a cohort with no estimable post-treatment cell, are left
+out of every aggregation (as R ``did::aggte`` does with ``na.rm = TRUE``)
+rather than turned into NaN, and ``DidResult.notes`` says which and why.
+
 Pre-trend test: a Wald chi-squared test that every pre-treatment event-time
 effect (e < 0) is zero, with their influence-function covariance
 (``pretrend``); and the test R ``did`` prints after ``att_gt`` - all
@@ -129,7 +141,9 @@ class DidResult(ResultMixin):
 
     Tables: ``att_gt`` (g, t, att, se, df, ci_lower, ci_upper); ``dynamic`` (e, ...,
     band_lower, band_upper when bootstrapped); ``group`` (g, ...);
-    ``calendar`` (t, ...).
+    ``calendar`` (t, ...). ``notes`` says, in words, what was left out of
+    the estimate and why (a cohort turned into the comparison group, cells or
+    cohorts that could not be estimated); empty when nothing was.
     """
 
     config: DidConfig
@@ -144,6 +158,7 @@ class DidResult(ResultMixin):
     pretrend: WaldTest
     pretrend_cells: WaldTest
     band_critical_value: float | None
+    notes: tuple[str, ...] = ()
 
     @property
     def att(self) -> float:
@@ -192,6 +207,11 @@ class DidResult(ResultMixin):
             )
         return pl.concat(parts)
 
+    def summary(self) -> str:
+        """The tidy table, followed by the notes so nothing left out goes unsaid."""
+        text = super().summary()
+        return "\n".join([text, *(f"Note: {note}" for note in self.notes)])
+
 
 def did(
     data: pl.DataFrame,
@@ -230,11 +250,12 @@ def did(
         alpha=alpha,
         small_sample=small_sample,
     )
-    panel = _prepare(data, config)
-    return _estimate(panel, config)
+    panel, notes = _prepare(data, config)
+    return _estimate(panel, config, notes)
 
 
-def _prepare(data: pl.DataFrame, config: DidConfig) -> pl.DataFrame:
+def _prepare(data: pl.DataFrame, config: DidConfig) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """The validated panel to estimate on, and notes on how it was changed."""
     panel = validate_panel(
         data,
         unit=config.unit,
@@ -243,7 +264,7 @@ def _prepare(data: pl.DataFrame, config: DidConfig) -> pl.DataFrame:
         numeric=[config.cohort, *config.covariates],
     )
     _check_cohorts(panel, config)
-    return panel
+    return _last_cohort_as_comparison(panel, config)
 
 
 def _check_cohorts(panel: pl.DataFrame, config: DidConfig) -> None:
@@ -271,6 +292,69 @@ def _check_cohorts(panel: pl.DataFrame, config: DidConfig) -> None:
         )
 
 
+def _last_cohort_as_comparison(
+    panel: pl.DataFrame, config: DidConfig, anticipation: int = 0
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Without never-treated units, make the last-treated cohort the comparison group.
+
+    With not-yet-treated controls and no never-treated units, nobody is left
+    untreated from the last cohort's first treated period on, so that cohort
+    has no comparison units and no usable post-treatment cell. R ``did`` and
+    csdid then keep only the periods before it is treated (less any
+    anticipation; ``DidConfig`` has no anticipation option, so it is 0) and
+    compute no ATT(g,t) for it. Its units are recoded here as never treated
+    within the kept periods, which is exactly that: they are comparison units
+    in every kept period and no cell is estimated for them. Any other panel
+    is returned unchanged.
+    """
+    cohort = pl.col(config.cohort)
+    if config.control != "notyet" or (panel[config.cohort] == 0).any():
+        return panel, ()
+    last = panel[config.cohort].max()
+    cutoff = last - anticipation
+    left_out = panel.filter(pl.col(config.time) >= cutoff)[config.time].unique().sort()
+    kept = panel.filter(pl.col(config.time) < cutoff).with_columns(
+        pl.when(cohort == last).then(0).otherwise(cohort).alias(config.cohort)
+    )
+    n_units = panel.filter(cohort == last)[config.unit].n_unique()
+    _require_cohort_treated_within(kept, config, last)
+    note = (
+        f"There are no never-treated units, so the last-treated cohort (first treated "
+        f"in {last}, {n_units} units) serves only as the not-yet-treated comparison "
+        f"group, as in R did and csdid: no ATT(g,t) or cohort effect is estimated for "
+        f"it. {_left_out_periods(left_out)}"
+    )
+    return kept, (note,)
+
+
+def _left_out_periods(periods: pl.Series) -> str:
+    if periods.is_empty():
+        return "It is first treated after the last period, so no period is left out."
+    listed = ", ".join(str(p) for p in periods)
+    return (
+        f"Once it is treated no unit is left untreated to compare with, so the "
+        f"period(s) {listed} are left out."
+    )
+
+
+def _cohorts_treated_within(panel: pl.DataFrame, config: DidConfig) -> pl.Series:
+    """Cohorts with at least one period before and one after their treatment."""
+    periods = panel[config.time]
+    cohorts = panel[config.cohort].unique()
+    return cohorts.filter((cohorts != 0) & (cohorts > periods.min()) & (cohorts <= periods.max()))
+
+
+def _require_cohort_treated_within(kept: pl.DataFrame, config: DidConfig, last) -> None:
+    """Refuse when no cohort is left with a period before and after its treatment."""
+    if kept.is_empty() or _cohorts_treated_within(kept, config).is_empty():
+        raise EmptyCohortError(
+            f"there are no never-treated units, so the last-treated cohort (first treated "
+            f"in {last}) must be the comparison group and the periods from {last} on are "
+            f"left out; no other cohort is then treated within the periods left, "
+            f"with a period before its treatment, so there is nothing to estimate"
+        )
+
+
 def _run_diff_diff(panel: pl.DataFrame, config: DidConfig):
     """ATT(g,t) and their influence functions from diff-diff (analytic mode)."""
     from diff_diff import CallawaySantAnna
@@ -293,20 +377,50 @@ def _run_diff_diff(panel: pl.DataFrame, config: DidConfig):
         )
 
 
-def _cells(panel: pl.DataFrame, config: DidConfig) -> agg.Cells:
+def _cells(panel: pl.DataFrame, config: DidConfig) -> tuple[agg.Cells, tuple[str, ...]]:
+    """The estimable ATT(g,t) cells, and a note naming those that are not."""
     fitted = _run_diff_diff(panel, config)
-    keys = [
-        k
-        for k, v in fitted.group_time_effects.items()
-        if v.get("skip_reason") is None and np.isfinite(v["effect"])
-    ]
+    effects = fitted.group_time_effects
+    keys = [k for k, v in effects.items() if _estimable(v)]
+    skipped = [k for k, v in effects.items() if not _estimable(v)]
     cells = agg.cells_from_kit(fitted, keys)
     cohorts = panel.group_by(config.unit, maintain_order=True).agg(pl.col(config.cohort).first())
     if not np.array_equal(cohorts[config.cohort].to_numpy(), cells.unit_cohort):
         raise RuntimeError("diff-diff ordered the units differently from the sorted panel")
     if config.method == "dr" and config.covariates:
         cells = _r_doubly_robust(panel, config, cells, fitted._aggregation_kit)
-    return cells
+    return cells, _skipped_cells_notes(skipped, effects)
+
+
+def _estimable(effect: dict) -> bool:
+    """A cell diff-diff estimated, with a finite effect and standard error."""
+    return (
+        effect.get("skip_reason") is None
+        and np.isfinite(effect["effect"])
+        and np.isfinite(effect["se"])
+    )
+
+
+_SKIP_REASONS = {
+    "missing_period": "a period it needs is not in the panel",
+    "zero_treated_control": "it has no treated or no comparison units",
+    "zero_weight_mass": "the weights of its treated or comparison units sum to zero",
+    "non_finite_regression": "its regression gave no finite estimate",
+    "non_finite_estimate": "its estimate or standard error is not finite",
+}
+
+
+def _skipped_cells_notes(skipped: list[tuple], effects: dict) -> tuple[str, ...]:
+    """One note per reason, naming the ATT(g,t) cells left out for it."""
+    by_reason: dict[str, list[str]] = {}
+    for g, t in sorted(skipped):
+        code = effects[(g, t)].get("skip_reason") or "non_finite_estimate"
+        reason = _SKIP_REASONS.get(code, f"diff-diff could not estimate it ({code})")
+        by_reason.setdefault(reason, []).append(f"g={g} t={t}")
+    return tuple(
+        f"ATT(g,t) left out of every aggregation because {reason}: {', '.join(cells)}."
+        for reason, cells in by_reason.items()
+    )
 
 
 def _r_doubly_robust(panel, config, cells, kit) -> agg.Cells:
@@ -317,8 +431,10 @@ def _r_doubly_robust(panel, config, cells, kit) -> agg.Cells:
     return recompute_cells(cells, kit, outcomes, covs.astype(float), periods)
 
 
-def _estimate(panel: pl.DataFrame, config: DidConfig) -> DidResult:
-    cells = _cells(panel, config)
+def _estimate(panel: pl.DataFrame, config: DidConfig, notes: tuple[str, ...]) -> DidResult:
+    cells, cell_notes = _cells(panel, config)
+    _require_post_treatment_cells(cells)
+    notes = notes + cell_notes + _cohorts_without_effect_notes(panel, config, cells)
     tables = build_tables(cells, config)
     overall = {name: _effect(*values, config.alpha) for name, values in tables.overall.items()}
     return DidResult(
@@ -334,7 +450,45 @@ def _estimate(panel: pl.DataFrame, config: DidConfig) -> DidResult:
         pretrend=_pretrend_event(tables),
         pretrend_cells=_pretrend_cells(cells),
         band_critical_value=tables.band_critical_value,
+        notes=notes,
     )
+
+
+def _require_post_treatment_cells(cells: agg.Cells) -> None:
+    """Every aggregate averages post-treatment cells: without one there is no estimate."""
+    if not (cells.time >= cells.group).any():
+        raise EmptyCohortError(
+            "no post-treatment ATT(g,t) could be estimated for any cohort, "
+            "so there is no treatment effect to aggregate"
+        )
+
+
+def _cohorts_without_effect_notes(
+    panel: pl.DataFrame, config: DidConfig, cells: agg.Cells
+) -> tuple[str, ...]:
+    """Name each treated cohort left out of the cohort effects, and say why.
+
+    A cohort with no estimable post-treatment ATT(g,t) has no cohort effect;
+    R ``did::aggte`` drops it from the cohort aggregation (``na.rm = TRUE``)
+    and so does ``did_tables``, so the overall stays finite and this says so.
+    """
+    estimated = set(agg.cohorts_with_post_cells(cells).tolist())
+    periods = panel[config.time]
+    cohorts = panel[config.cohort].unique().sort()
+    return tuple(
+        f"The cohort first treated in {g} has no cohort effect and is left out of the "
+        f"cohort effects and their overall: {_why_no_effect(g, periods)}."
+        for g in cohorts
+        if g != 0 and g not in estimated
+    )
+
+
+def _why_no_effect(g, periods: pl.Series) -> str:
+    if g > periods.max():
+        return f"it is first treated after the last period ({periods.max()})"
+    if g <= periods.min():
+        return f"it is already treated in the first period ({periods.min()})"
+    return "none of its post-treatment ATT(g,t) could be estimated"
 
 
 def _effect(att: float, se: float, df: float, alpha: float) -> Effect:

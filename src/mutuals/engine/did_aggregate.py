@@ -81,8 +81,22 @@ def overall_cohort(
     return att, psi
 
 
+def cohorts_with_post_cells(cells: Cells) -> np.ndarray:
+    """Cohorts with at least one post-treatment cell: those that have a cohort effect.
+
+    A cohort whose cells are all pre-treatment (treated after the last period,
+    or every post-treatment cell unestimable) has nothing to average; R
+    ``did::aggte`` leaves such groups out of the cohort aggregation
+    (``na.rm = TRUE``) instead of letting a NaN spread into the overall.
+    """
+    return np.unique(cells.group[cells.time >= cells.group])
+
+
 def cohort_effects(cells: Cells, cohorts) -> tuple[np.ndarray, np.ndarray]:
-    """Per-cohort average of its post-treatment cells (equal weights)."""
+    """Per-cohort average of its post-treatment cells (equal weights).
+
+    Every cohort passed must have a post-treatment cell (``cohorts_with_post_cells``).
+    """
     att, psi = [], []
     for g in cohorts:
         post = (cells.group == g) & (cells.time >= g)

@@ -49,7 +49,7 @@ def _families(cells: agg.Cells) -> tuple[list[Family], list[tuple[str, float, np
     dyn = [agg.share_weighted(cells, event == e) for e in e_values]
     dyn_att = np.array([a for a, _ in dyn])
     dyn_psi = np.column_stack([p for _, p in dyn])
-    cohorts = np.unique(cells.group)
+    cohorts = agg.cohorts_with_post_cells(cells)
     g_att, g_psi = agg.cohort_effects(cells, cohorts)
     periods, c_att, c_psi = agg.calendar_effects(cells)
     post = e_values >= 0
