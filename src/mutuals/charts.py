@@ -432,7 +432,8 @@ def _icon(fill: str, label: str, body: str, decorative: bool) -> str:
 def variation_icon(label: str, *, side: str | None = None, decorative: bool = False) -> str:
     """A circle for the variation of a series' latest point: grey with a wavy line for
     common cause; blue (improvement), orange (concern) or purple (neither) with an arrow
-    up or down for a special cause on the ``side`` ("high" or "low") it lies."""
+    up or down for a special cause pointing to ``side`` ("high" or "low"): the side a point
+    lies on, or the direction a trend travels (the engine's ``signal``)."""
     fill, ink, text = _VARIATION_ICONS[label]
     if label == "common_cause":
         body = (

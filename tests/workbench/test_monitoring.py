@@ -240,7 +240,7 @@ def test_the_active_contracts_target_wins(monitored):
 # Episodes: which concern points raise an alert ------------------------------------------
 
 
-def _signals_of(values, improvement="decrease"):
+def _chart_of(values, improvement="decrease"):
     n = len(values)
     data = pl.DataFrame(
         {
@@ -255,7 +255,11 @@ def _signals_of(values, improvement="decrease"):
     no_targets = pl.DataFrame(
         schema={"organisation_id": pl.Int64, "metric_id": pl.Int64, "target": pl.Float64}
     )
-    return signals(monitoring.chart(data, no_targets))
+    return monitoring.chart(data, no_targets)
+
+
+def _signals_of(values, improvement="decrease"):
+    return signals(_chart_of(values, improvement))
 
 
 def test_an_episode_is_reported_from_its_first_point_while_it_lasts():
@@ -275,6 +279,33 @@ def test_the_same_jump_is_an_improvement_when_higher_is_better():
     assert _signals_of(WAITING, improvement="increase").is_empty()
 
 
+# A recovery: 12 and 18 for eight quarters, then seven quarters rising from 9 to 12, all
+# still below the mean (12.9) and inside the limits (2.64 to 23.16): a rising trend that
+# is also a run below the mean. The trend decides which way its points point: up.
+RECOVERY = [12.0, 18.0] * 4 + [9.0, 9.5, 10.0, 10.5, 11.0, 11.5, 12.0]
+
+
+def test_a_rising_trend_below_the_mean_is_no_concern_when_higher_is_better():
+    assert _signals_of(RECOVERY, improvement="increase").is_empty()
+    rows = _signals_of(RECOVERY, improvement="decrease").to_dicts()
+    assert ("trend", quarter(8)[0], 9.0) in {(r["rule"], r["period"], r["value"]) for r in rows}
+
+
+def test_a_concern_is_alerted_under_the_rule_that_decides_it_only():
+    """The recovery, when lower is better, is a concern because it rises (a trend); that it
+    is also a run below the mean — good news when lower is better — raises no run alert."""
+    rules = {r["rule"] for r in _signals_of(RECOVERY, improvement="decrease").to_dicts()}
+    assert rules == {"trend"}
+
+
+def test_a_neutral_trend_below_the_mean_points_high():
+    points = monitoring._points_by_series(_chart_of(RECOVERY, "neutral").points)[1, "quarter"]
+    last = points[-1]
+    assert last.variation == "special_cause_neutral" and last.rules == ("run", "trend")
+    assert last.value < last.mean and last.side == "high"
+    assert points[0].side is None  # common cause
+
+
 def _plain_signals(points: pl.DataFrame) -> set[tuple]:
     """The alert rule written as a loop over each series' points, for comparison."""
     expected = set()
@@ -282,8 +313,14 @@ def _plain_signals(points: pl.DataFrame) -> set[tuple]:
         rows = series.sort("period").to_dicts()
         if len(rows) < monitoring.MIN_POINTS:
             continue
-        for rule, flag in monitoring.RULES.items():
-            hit = [r["variation"] == "special_cause_concern" and r[flag] for r in rows]
+        for rule in monitoring.PRECEDENCE:
+            earlier = monitoring.PRECEDENCE[: monitoring.PRECEDENCE.index(rule)]
+            hit = [
+                r["variation"] == "special_cause_concern"
+                and r[monitoring.RULES[rule]]
+                and not any(r[monitoring.RULES[e]] for e in earlier)
+                for r in rows
+            ]
             recent = [i for i in range(len(rows)) if hit[i] and i >= len(rows) - 3]
             if not recent:
                 continue

@@ -17,20 +17,33 @@ Count programme (and the NHS-R package NHSRplotthedots) draws them:
   count for rule (a), not (d), as in NHSRplotthedots. Every point of a
   qualifying run, trend or window is flagged.
 
-Each point is "special_cause_improvement" / "special_cause_concern" /
-"special_cause_neutral" (neutral direction; ``side`` says high or low) /
-"common_cause"; a series takes the variation of its last point, as the
-Making Data Count icons do. Assurance compares a target with the last
-point's limits (none without a target or for a neutral direction).
+A special cause is labelled by the way its signal points, not by the side of
+the mean the point happens to lie on: a rising trend that starts below the
+mean is rising all the same. ``signal`` holds that direction per point (+1
+up, −1 down, 0 common cause), taken from the first rule that applies, in
+NHSRplotthedots' order: (a) beyond a limit → the side it lies on; (c) in a
+trend → the trend's direction of travel (a peak or trough shared by two
+trends takes the trend it starts; the last point of a trend takes the trend
+it ends); (d) in a 2-of-3 window → its side; (b) in a run → its side.
+``side`` keeps the plain side of the mean. A point is
+"special_cause_improvement" when its signal points the improvement way,
+"special_cause_concern" when it points the other way, "special_cause_neutral"
+for a neutral direction (``signal`` says high or low), else "common_cause".
+A series takes the variation of its last point, as the Making Data Count
+icons do. Assurance compares a target with the last point's limits (none
+without a target or for a neutral direction).
 
 Many series (provider × metric) are charted at once: the data are sorted
 once and every rule is computed with numpy over contiguous segments, without
 a Python loop per series. ``spc_reference.spc_reference`` is a deliberately plain
 per-series loop kept as an independent check (tests, benchmark).
 
-One deliberate difference from NHSRplotthedots: a constant segment (mean mR
+Two deliberate differences from NHSRplotthedots: a constant segment (mean mR
 0) keeps its moving ranges when screening, so its limits collapse onto the
-mean instead of becoming undefined.
+mean instead of becoming undefined; and when one trend ends on the point just
+before another trend begins (no point shared), that point keeps the direction
+of the trend it ends, where NHSRplotthedots gives it the sign of the step that
+follows (the wrong way, or "decreasing" for a tie).
 """
 
 from __future__ import annotations
@@ -184,7 +197,7 @@ def _estimate(df: pl.DataFrame, cfg: SpcConfig) -> SpcResult:
     seg = df["_segment"].to_numpy()
     direction = _direction_signs(df, cfg)
     chart = _xmr_arrays(x, seg, cfg)
-    chart["variation"] = _variation(chart["special_cause"], chart["side"], direction)
+    chart["variation"] = _variation(chart["signal"], direction)
     points = df.select(*cfg.by, cfg.time, cfg.value, "segment").with_columns(
         pl.Series(k, v, nan_to_null=True) if isinstance(v, np.ndarray) else v
         for k, v in chart.items()
@@ -254,38 +267,58 @@ def _xmr_arrays(x: np.ndarray, seg: np.ndarray, cfg: SpcConfig) -> dict[str, np.
     side = np.sign(deviation).astype(np.int8)
     near = ~outside & (np.abs(deviation) > half_width * 2 / 3)
     run = (side != 0) & (_run_lengths(side, first) >= cfg.run_length)
-    trend = _trend_flags(x, first, cfg.trend_length)
+    trend_direction = _trend_directions(x, first, cfg.trend_length)
+    trend = trend_direction != 0
     two_of_three = _two_of_three(side, near, seg)
+    signal = _signal(side, outside, trend_direction, two_of_three | run)
     return {
         "moving_range": mr, "moving_range_used": used, "mean": mean,
         "mean_moving_range": amr, "lower_limit": lower, "upper_limit": upper,
         "rule_outside_limits": outside, "rule_run": run, "rule_trend": trend,
         "rule_two_of_three": two_of_three,
         "special_cause": outside | run | trend | two_of_three, "side": side,
+        "signal": signal,
     }  # fmt: skip
 
 
 _POINT_COLUMNS = (
     "moving_range", "moving_range_used", "mean", "mean_moving_range", "lower_limit",
     "upper_limit", "rule_outside_limits", "rule_run", "rule_trend", "rule_two_of_three",
-    "special_cause", "side",
+    "special_cause", "side", "signal",
 )  # fmt: skip
 
 
-def _trend_flags(x: np.ndarray, first: np.ndarray, length: int) -> np.ndarray:
-    """Points inside a run of ``length`` points each strictly above/below the last.
+def _trend_directions(x: np.ndarray, first: np.ndarray, length: int) -> np.ndarray:
+    """+1 / −1 for points inside a rising / falling trend of ``length`` points, else 0.
 
-    ``step[i]`` is the sign of x_i - x_{i-1} (0 at a segment start). A trend
-    of ``length`` points is ``length - 1`` equal non-zero steps; the point
-    just before the first step belongs to the trend too.
+    ``step[i]`` is the sign of x_i - x_{i-1} (0 at a segment start, so no
+    trend crosses a segment boundary). A trend of ``length`` points is
+    ``length - 1`` equal non-zero steps; the point just before the first step
+    belongs to the trend too. A point takes the trend step to its right if
+    there is one, else the one to its left: a peak between a rise and a fall
+    thereby belongs to the fall it starts, as in NHSRplotthedots.
     """
     step = np.zeros(len(x), dtype=np.int8)
     step[1:] = (x[1:] > x[:-1]).view(np.int8) - (x[1:] < x[:-1]).view(np.int8)
     step[first] = 0
-    in_trend = (step != 0) & (_run_lengths(step, first) >= length - 1)
-    flags = in_trend.copy()
-    flags[:-1] |= in_trend[1:]
-    return flags
+    trend_step = np.where(_run_lengths(step, first) >= length - 1, step, 0).astype(np.int8)
+    step_after = np.zeros_like(trend_step)
+    step_after[:-1] = trend_step[1:]
+    return np.where(step_after != 0, step_after, trend_step)
+
+
+def _signal(
+    side: np.ndarray, outside: np.ndarray, trend_direction: np.ndarray, by_side: np.ndarray
+) -> np.ndarray:
+    """Which way each point's special cause points: +1 up, −1 down, 0 none.
+
+    The first rule that applies decides, in NHSRplotthedots' order: beyond a
+    limit, the side it lies on; in a trend, the trend's direction of travel
+    (so a rise that starts below the mean points up); in a 2-of-3 window or a
+    run (``by_side``), its side of the mean.
+    """
+    by_rule = np.where(trend_direction != 0, trend_direction, np.where(by_side, side, 0))
+    return np.where(outside, side, by_rule).astype(np.int8)
 
 
 def _two_of_three(side: np.ndarray, near: np.ndarray, seg: np.ndarray) -> np.ndarray:
@@ -308,9 +341,13 @@ VARIATIONS = pl.Enum(
 )
 
 
-def _variation(special: np.ndarray, side: np.ndarray, direction: np.ndarray) -> pl.Series:
-    """Variation codes turned into an Enum (building 10⁶ strings is slow)."""
-    code = np.where(direction == 0, 1, np.where(side == direction, 2, 3)) * special
+def _variation(signal: np.ndarray, direction: np.ndarray) -> pl.Series:
+    """Variation codes from each signal's direction against the improvement direction.
+
+    A point without a signal is common cause. Codes are turned into an Enum
+    in one step (building 10⁶ strings is slow).
+    """
+    code = np.where(direction == 0, 1, np.where(signal == direction, 2, 3)) * (signal != 0)
     labels = dict(enumerate(VARIATIONS.categories))
     return pl.Series("variation", code.astype(np.uint8)).replace_strict(
         labels, return_dtype=VARIATIONS

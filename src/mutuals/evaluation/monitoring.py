@@ -9,7 +9,10 @@ transaction. :func:`provider_spc` charts one organisation for its page and
 reports.
 
 The improvement direction is the metric's (higher or lower is better; neutral
-metrics raise no concern and have no assurance). The target is the one set by
+metrics raise no concern and have no assurance). A special cause is of concern
+when its signal points the wrong way, as the engine labels it: a trend by its
+direction of travel, so a steady rise in a higher-is-better metric is an
+improvement even while it is still below the mean. The target is the one set by
 an objective of a contract the organisation holds (see :func:`targets`).
 
 Which alerts, and why (a documented choice):
@@ -71,6 +74,9 @@ RULES = {
     "trend": "rule_trend",
     "two_of_three": "rule_two_of_three",
 }
+# The rule that decides which way a special cause points, first to last (NHSRplotthedots'
+# precedence, as the engine's ``signal``): a concern is alerted under that rule alone.
+PRECEDENCE = ("outside_limits", "trend", "two_of_three", "run")
 FAILING = "consistently_failing"
 RULE_TEXT = {
     "outside_limits": "A point beyond the process limits",
@@ -144,6 +150,7 @@ class SpcPoint:
     upper_limit: float
     variation: str
     rules: tuple[str, ...] = ()
+    signal: int = 0
 
     @property
     def special_cause(self) -> bool:
@@ -151,10 +158,15 @@ class SpcPoint:
 
     @property
     def side(self) -> str | None:
-        """Where the point lies against the mean: "high", "low" or None (on it)."""
-        if self.value == self.mean:
+        """Which way the point's special cause points: "high", "low" or None (common cause).
+
+        This is the engine's ``signal``, not the side of the mean the point lies on: a
+        rising trend that starts below the mean points high, and the variation icon's
+        arrow (and a neutral metric's high/low) must say so.
+        """
+        if self.signal == 0:
             return None
-        return "high" if self.value > self.mean else "low"
+        return "high" if self.signal > 0 else "low"
 
 
 @dataclass(frozen=True)
@@ -326,20 +338,29 @@ def signals(result: SpcResult, recent_points: int = RECENT_POINTS) -> pl.DataFra
     columns = [*ALERT_KEY, "value", "target"]
     concerns = [
         _latest_episodes(
-            points,
-            concern & points[flag].to_numpy(),
-            improvement,
-            (series_id, from_end),
-            recent_points,
+            points, concern & deciding, improvement, (series_id, from_end), recent_points
         ).with_columns(
             kind=pl.lit(AlertKind.SPECIAL_CAUSE_CONCERN.value),
             rule=pl.lit(rule),
             target=pl.lit(None, pl.Float64),
         )
-        for rule, flag in RULES.items()
+        for rule, deciding in _deciding_rules(points).items()
     ]
     failing = _failing(result, from_end, length)
     return pl.concat([frame.select(columns) for frame in [*concerns, failing]])
+
+
+def _deciding_rules(points: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Per rule, the points whose special cause that rule decides: flagged by it and by no
+    rule before it in :data:`PRECEDENCE`. A rising trend below the mean is a trend, not a
+    run below the mean, so it is alerted (or not) as a trend only."""
+    taken = np.zeros(points.height, dtype=bool)
+    deciding = {}
+    for rule in PRECEDENCE:
+        flag = points[RULES[rule]].to_numpy().astype(bool)
+        deciding[rule] = flag & ~taken
+        taken |= flag
+    return deciding
 
 
 def _latest_episodes(
@@ -504,13 +525,14 @@ def _points_by_series(points: pl.DataFrame) -> dict[tuple[int, str], tuple[SpcPo
     )
     table = points.select(
         "metric_id", "period_kind", "period", "value", "mean", "lower_limit", "upper_limit",
-        "variation", mask.alias("mask"),
+        "variation", mask.alias("mask"), "signal",
     )  # fmt: skip
     starts = {label: parse_period(label).start for label in points["period"].unique()}
     grouped: dict[tuple[int, str], list[SpcPoint]] = {}
-    for metric_id, kind, period, value, mean, low, high, variation, rules in table.iter_rows():
+    for row in table.iter_rows():
+        metric_id, kind, period, value, mean, low, high, variation, rules, signal = row
         point = SpcPoint(
-            period, starts[period], value, mean, low, high, variation, _RULE_SETS[rules]
+            period, starts[period], value, mean, low, high, variation, _RULE_SETS[rules], signal
         )
         grouped.setdefault((metric_id, kind), []).append(point)
     return {key: tuple(series) for key, series in grouped.items()}
