@@ -30,9 +30,10 @@ from mutuals.evaluation.models import Alert, EvaluationResult, EvaluationRun, Ru
 from mutuals.evaluation.monitoring import run_monitoring
 from mutuals.registry.models import Organisation, OrganisationKind, Programme, Service
 from mutuals.registry.risk import assessed_providers, portfolio_risk
+from mutuals.reports import impact
 from mutuals.reports.content import returns_as_of
 from mutuals.reports.document import Bullets, Terms
-from mutuals.reports.formatting import money, p_value, plain, signed
+from mutuals.reports.formatting import against_in_house, amount, money, p_value
 from mutuals.returns.models import Metric
 from mutuals.returns.periods import quarter_index
 
@@ -185,9 +186,11 @@ def test_savings_reconcile_with_the_engine_on_inputs_from_the_returns(portfolio)
         central, low, high = (result.totals.row(i, named=True) for i in range(3))
         assert record["Counterfactual cost"].value == pytest.approx(central["counterfactual_real"])
         assert record["Actual cost"].value == pytest.approx(central["actual_real"])
-        assert record["Saving"].value == pytest.approx(result.total_savings)
-        assert record["Saving"].text == money(result.total_savings)
-        band = record["Saving at 6% to 2% efficiency"].value
+        saved = record["Against the counterfactual"]
+        assert saved.value == pytest.approx(result.total_savings)
+        assert saved.text == against_in_house(result.total_savings)
+        assert "−" not in saved.text, "a saving is said without a double negative"
+        band = record["With in-house efficiency of 2% to 6%"].value
         assert band == pytest.approx((high["savings_real"], low["savings_real"]))
         assert record["Requirement"].value == result.requirement_status
         totals["saving"] += result.total_savings
@@ -196,8 +199,8 @@ def test_savings_reconcile_with_the_engine_on_inputs_from_the_returns(portfolio)
     saved = portfolio_savings(as_of=as_of)
     assert len(table.rows) == saved.totals.contracts
     assert saved.totals.savings_real == pytest.approx(totals["saving"])
-    assert terms["Present value (Green Book discounting)"] == money(totals["present"])
-    assert terms["Saving beyond the counterfactual"].startswith(money(totals["saving"]))
+    assert terms["Present value (Green Book discounting)"] == against_in_house(totals["present"])
+    assert terms["Cost against the counterfactual"].startswith(against_in_house(totals["saving"]))
 
 
 @pytest.mark.django_db
@@ -213,13 +216,15 @@ def test_impact_figures_are_the_stored_results_and_the_engine_s(demo, portfolio)
     for record in table.records():
         key = (record["Programme"].value, record["Cohort"].value, record["Metric"].value)
         result = stored[key]
-        assert record["Effect"].value == result.att and record["Effect"].text == signed(result.att)
-        assert record["95% confidence interval"].value == (result.ci_low, result.ci_high)
-        assert record["p-value"].text == p_value(result.p_value)
-        assert record["Minimum detectable effect"].text == plain(result.mde)
-        assert record["Verdict"].value == result.verdict
-        if result.verdict == "too_early" and result.assessable_from:
-            assert record["Verdict"].text == f"Too early to assess until {result.assessable_from}"
+        assert record["Effect"].value == result.att
+        assert record["Effect"].text == amount(result.att, result.metric.unit, sign=True)
+        evidence = record["What the evidence says"]
+        assert evidence.value == result.verdict
+        assert impact.reading_of(result) in evidence.text
+        if result.verdict == "too_early":
+            assert evidence.text.startswith(f"Too early to assess until {result.assessable_from}")
+        if result.verdict not in impact.DECIDED:
+            assert result.reason in evidence.text, "the row says why it reached no verdict"
         assert record["Grade"].value == result.grade
     # the engine itself, on the programme's panel, for every cohort of one metric
     cohorts = sorted(c for p, c, m in stored if (p, m) == ("right-to-request", "sickness-absence"))
@@ -230,8 +235,8 @@ def test_impact_figures_are_the_stored_results_and_the_engine_s(demo, portfolio)
         g = quarter_index(record["Cohort"].value)
         row = direct.group.filter(direct.group["g"] == g).row(0, named=True)
         assert record["Effect"].value == pytest.approx(row["att"], rel=1e-9)
-        low, high = record["95% confidence interval"].value
-        assert (low, high) == pytest.approx((row["ci_lower"], row["ci_upper"]), rel=1e-9)
+        result = stored[("right-to-request", record["Cohort"].value, "sickness-absence")]
+        assert result.se == pytest.approx(row["se"], rel=1e-9)
 
 
 @pytest.mark.django_db
@@ -243,8 +248,9 @@ def test_single_provider_results_are_the_stored_ones(demo, portfolio):
     for record in table.records():
         result = by_key[(record["Provider"].value, record["Metric"].value)]
         assert record["Effect"].value == result.att
-        assert record["Placebo p-value"].value == result.p_value
-        assert record["Verdict"].value == result.verdict
+        assert record["What the evidence says"].value == result.verdict
+        if result.p_value is not None:
+            assert f"placebo p = {p_value(result.p_value)}" in record["What the evidence says"].text
 
 
 @pytest.mark.django_db
@@ -266,7 +272,8 @@ def test_the_findings_quote_the_figures(demo, portfolio):
     assert f"{Contract.objects.count()} contracts worth {money(total_value)} a year" in findings[0]
     run = demo["run"]
     dids = EvaluationResult.objects.filter(run=run, method="did").count()
-    assert f"Evaluation run {run.pk} estimated {dids} cohort effects" in findings[2]
+    assert f"Evaluation run {run.pk} looked at {dids} cohort effects" in findings[2]
+    assert f"the {run.multiplicity['tests']} tests it made" in findings[2]
     counts = portfolio_risk(returns_as_of()).counts
     assert f"{counts['high']} of " in findings[3] and f"{counts['medium']} at medium" in findings[3]
     assert f"{Alert.objects.filter(is_open=True).count()} open alerts" in findings[4]
@@ -283,7 +290,7 @@ def test_the_provider_report_holds_its_own_figures(demo, provider):
     for years in tables:
         contract = Contract.objects.get(pk=int(years.id.rsplit("-", 1)[1]))
         _, result = recompute.contract_savings(contract, returns_as_of())
-        savings = [r["Saving"].value for r in years.records()]
+        savings = [r["Against the counterfactual"].value for r in years.records()]
         assert savings == pytest.approx(result.by_year["savings_real"].to_list())
     factors = report.table(f"risk-{organisation.pk}")
     assert [r["Factor"].value for r in factors.records()] == [
@@ -330,7 +337,7 @@ def test_the_pdf_has_contents_page_numbers_and_every_section(demo):
         assert f"Page {number} of {len(pages)}" in text
     everything = "\n".join(pages)
     for words in ("Key findings", "Conclusion on value for money", "Evaluation run",
-                  "Data fingerprint", demo["run"].fingerprint[:32], "Too early to assess"):  # fmt: skip
+                  "Data fingerprint", demo["run"].fingerprint[:32], "Cannot be assessed"):  # fmt: skip
         assert words in everything, words
 
 
@@ -338,7 +345,7 @@ def test_long_tables_repeat_their_header_on_every_page(demo):
     pages = [" ".join(text.split()) for text in _pages(demo["pdf"])]
     cohort_pages = [t for t in pages if re.search(r"\d{4}-Q\d \(\d+\)", t)]
     assert len(cohort_pages) >= 2, "the cohort table spans pages"
-    assert all("95% confidence interval" in t for t in cohort_pages)
+    assert all("What the evidence says" in t for t in cohort_pages)
 
 
 def test_the_pdf_uses_server_fonts_only(demo):

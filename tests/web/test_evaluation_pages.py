@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -60,9 +62,12 @@ def test_run_page_shows_results_with_intervals_verdicts_and_grades(client, world
     response = client.get(finished_run.get_absolute_url())
     page = response.content.decode()
     check_conventions(page)
-    assert "\u22121.25" in page and "\u22121.84 to \u22120.66" in page
+    assert "\u22121.25" in page  # the effect, in its unit
+    # each row read out in words, with its interval
+    assert "fell by 1.25" in page and "the 95% interval runs from 0.660 to 1.84" in page
     assert "Improved" in page and "Too early to assess" in page and "until 2013-Q1" in page
-    assert "placebo p = 0.500" in page
+    assert "placebo p = 0.500" in page and "Level 3 of 5" in page
+    assert not re.search(r"\d[eE][+-]\d", page), "no scientific notation"
     assert "f" * 64 in page
     assert "progress.js" not in page  # finished: nothing to poll
 

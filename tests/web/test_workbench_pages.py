@@ -33,7 +33,7 @@ def finished_run(world):
     EvaluationResult.objects.create(
         **common, cohort="2011-Q2", method="synth", organisation=world["health"],
         treated_units=1, comparison_units=3, pre_periods=16, post_periods=9, att=-0.4,
-        p_value=0.5, verdict="no_detectable_effect",
+        p_value=0.5, verdict="inconclusive",
     )  # fmt: skip
     Alert.objects.create(
         organisation=world["health"], metric=world["sickness"], kind="concern", period="2011-Q3",
@@ -162,7 +162,7 @@ def test_the_scorecard_keeps_the_conventions_and_shows_the_provider(
         "Passed",
         "Savings against the counterfactual",
         "Impact on services",
-        "No detectable effect",
+        "Inconclusive",
         "Statistical process control",
         "Sickness absence",
         'class="mutuals-icon"',

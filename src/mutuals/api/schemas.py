@@ -234,6 +234,11 @@ class EvaluationRun(Schema):
     steps_total: int
     progress_percent: int
     error: str
+    multiplicity: dict[str, Any] = Field(
+        description="The run's multiplicity control: method, alpha, tests (counted), findings, "
+        "interval_level, expected_by_chance (findings chance alone would give at alpha "
+        "without the control), not_counted (tests that could never reach the level)."
+    )
 
 
 class EvaluationResult(Schema):
@@ -245,17 +250,30 @@ class EvaluationResult(Schema):
     organisation: OrganisationRef | None
     treated_units: int
     comparison_units: int
+    comparators: int = Field(description="Control (DiD) or donor (synthetic control) units.")
     pre_periods: int
     post_periods: int
-    att: float | None
+    att: float | None = Field(description="The effect, in the metric's unit; null if none.")
     se: float | None
-    ci_low: float | None
+    ci_low: float | None = Field(description="Interval after the run's multiplicity control.")
     ci_high: float | None
+    ci_level: float | None = Field(description="Confidence level of ci_low to ci_high.")
     p_value: float | None
+    p_value_adjusted: float | None = Field(
+        description="Benjamini–Hochberg adjusted p-value within the run; null if not counted."
+    )
     mde: float | None
-    verdict: str
+    verdict: str = Field(
+        description="improved, worsened, increased, decreased (neither direction better), "
+        "no_important_effect, inconclusive, too_early or cannot_assess."
+    )
+    below_threshold: bool = Field(
+        description="Improved or worsened by less than the smallest effect that matters."
+    )
+    reason: str = Field(description="Why the verdict is what it is, in words.")
+    reading: str = Field(description="The estimate and its interval in a sentence.")
     assessable_from: str | None
-    grade: int = Field(description="Maryland Scientific Methods Scale level, 1 to 5.")
+    grade: int | None = Field(description="Maryland Scientific Methods Scale level, 1 to 5.")
     grade_reasons: list[Any]
     details: dict[str, Any]
 

@@ -94,13 +94,14 @@ def critical_values(df: np.ndarray, alpha: float) -> np.ndarray:
     return stats.t.ppf(1 - alpha / 2, df)
 
 
-def _table(key, labels, att, se, df, z, crit) -> pl.DataFrame:
+def _table(key, labels, att, se, df, z, crit, se_analytic) -> pl.DataFrame:
     band = crit if crit is not None else np.nan
     return pl.DataFrame(
         {
             key: labels,
             "att": att,
             "se": se,
+            "se_analytic": se_analytic,
             "df": df,
             "ci_lower": att - z * se,
             "ci_upper": att + z * se,
@@ -114,13 +115,17 @@ def build_tables(cells: agg.Cells, config) -> Tables:
     """All tables and overall effects, with analytic or bootstrap inference."""
     families, overall = _families(cells)
     se, df, crits = _inference(families, overall, config, cells.unit_cohort)
+    # R did's analytic standard errors, kept beside any small-sample correction so the
+    # figures can be checked against R did or csdid, which do not make it
+    plain = agg.analytic_se(np.column_stack([f.psi for f in families]))
     z = critical_values(df, config.alpha)
     tables, start = {}, 0
     for fam in families:
         rows = slice(start, start + len(fam.att))
         tables[fam.key] = _table(
-            fam.key, fam.labels, fam.att, se[rows], df[rows], z[rows], crits.get(fam.key)
-        )
+            fam.key, fam.labels, fam.att, se[rows], df[rows], z[rows], crits.get(fam.key),
+            plain[rows],
+        )  # fmt: skip
         start = rows.stop
     att_gt = tables["cell"].drop("cell")
     att_gt = pl.DataFrame({"g": cells.group, "t": cells.time}).hstack(att_gt)

@@ -18,10 +18,22 @@ as treated, with the treated unit left out of that donor's pool and V kept at
 the treated fit's value. The p-value is the share of all units, treated
 included, whose post/pre RMSPE ratio is at least the treated unit's:
 (count) / (J + 1). Pre-periods are t < start, post-periods t >= start.
+With J donors the smallest p-value possible is 1 / (J + 1): below 19 donors
+no effect can reach the 5% level, whatever the data.
+
+An interval for the effect comes from inverting that test (Firpo and Possebom
+2018, "Synthetic control method: inference, sensitivity analysis and
+confidence sets", J. Causal Inference 6(2)): under a constant effect δ the
+treated unit's post-period gaps are its observed gaps minus δ, while the
+placebos (fitted without the treated unit) do not change. The set of δ the
+test does not reject at level α is an interval around the mean post-period
+gap (``placebo_interval``); it excludes 0 exactly when the placebo p-value
+is at most α.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -36,8 +48,11 @@ from mutuals.engine.synth_solver import Problem
 
 VChoice = Literal["auto", "equal", "optimised"]
 _MAX_RESTARTS = 10
+_TIE = 1e-12  # ratios within this relative distance of the treated one count as ties
 
-__all__ = ["Predictor", "SynthConfig", "SynthResult", "synth"]
+__all__ = [
+    "Predictor", "SynthConfig", "SynthResult", "placebo_interval", "placebo_p", "synth",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,14 @@ class SynthResult(ResultMixin):
     att: float
     placebo: pl.DataFrame | None
     placebo_p: float | None
+
+    def confint(self, alpha: float = 0.05) -> tuple[float, float] | None:
+        """The constant effects the placebo test does not reject at ``alpha`` (see the
+        module docstring); None without placebos or when it rejects them all."""
+        if self.placebo is None:
+            return None
+        post = self.gaps.filter(pl.col("time") >= self.config.start)["gap"].to_numpy()
+        return placebo_interval(post, self.pre_rmspe, self.placebo["ratio"][1:].to_numpy(), alpha)
 
     def weight_of(self, unit) -> float:
         row = self.weights.filter(pl.col("unit").cast(pl.Utf8) == str(unit))
@@ -182,6 +205,42 @@ def _optimise_v(data: SynthData, config: SynthConfig) -> np.ndarray:
     return np.abs(x) / np.sum(np.abs(x))
 
 
+def placebo_p(ratios: np.ndarray, treated_ratio: float) -> float:
+    """Share of all units, treated included, whose post/pre RMSPE ratio is at least the
+    treated unit's (ties within a relative 1e-12 count as at least)."""
+    everyone = np.append(np.asarray(ratios, dtype=float), treated_ratio)
+    return float(np.mean(everyone >= treated_ratio * (1 - _TIE)))
+
+
+def placebo_interval(
+    post_gaps: np.ndarray, pre_rmspe: float, placebo_ratios: np.ndarray, alpha: float
+) -> tuple[float, float] | None:
+    """Constant effects δ that the placebo test does not reject at level ``alpha``.
+
+    The treated ratio under δ is r(δ) = sqrt(mean((gap − δ)²)) / pre_rmspe and δ is
+    rejected when (1 + #{placebo ratios ≥ r(δ)}) / (J + 1) ≤ α, that is when r(δ)
+    exceeds the (K + 1)-th largest placebo ratio, K = ⌊α (J + 1)⌋ − 1. The accepted δ
+    satisfy (δ − ḡ)² ≤ c² pre_rmspe² − s² (ḡ and s² the mean and variance of the
+    post-period gaps): an interval around ḡ. Infinite bounds when the test can never
+    reject (K < 0); None when it rejects every constant effect (the gaps vary too much
+    over time) or the pre-period fit is exact.
+    """
+    gaps = np.asarray(post_gaps, dtype=float)
+    ratios = np.sort(np.asarray(placebo_ratios, dtype=float))[::-1]
+    allowed = math.floor(alpha * (len(ratios) + 1) + 1e-9) - 1
+    if allowed < 0:
+        return (-math.inf, math.inf)
+    if not pre_rmspe > 0 or gaps.size == 0:
+        return None
+    critical = ratios[allowed] / (1 - _TIE)
+    mean = float(gaps.mean())
+    room = (critical * pre_rmspe) ** 2 - float(np.mean((gaps - mean) ** 2))
+    if not room >= 0:
+        return None
+    half = math.sqrt(room)
+    return (mean - half, mean + half)
+
+
 def _rmspe(gap: np.ndarray) -> float:
     return float(np.sqrt(np.mean(gap**2)))
 
@@ -215,7 +274,7 @@ def _estimate(data: SynthData, config: SynthConfig) -> SynthResult:
     if config.placebo:
         placebo = _placebos(data, problem, gap)
         ratios = placebo["ratio"].to_numpy()
-        p_value = float(np.mean(ratios >= ratios[0] * (1 - 1e-12)))
+        p_value = placebo_p(ratios[1:], ratios[0])
     synthetic = data.outcomes[:, donors] @ w
     return SynthResult(
         config=config,

@@ -49,6 +49,11 @@ class EvaluationRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    multiplicity = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The run's multiplicity control: method, tests made, findings, interval level.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,12 +77,16 @@ class Method(models.TextChoices):
 
 
 class Verdict(models.TextChoices):
-    TOO_EARLY = "too_early", "Too early to assess"
-    NO_EFFECT = "no_detectable_effect", "No detectable effect"
+    """What an impact result says (see :mod:`mutuals.engine.power`)."""
+
     IMPROVED = "improved", "Improved"
     WORSENED = "worsened", "Worsened"
     INCREASED = "increased", "Increased"
     DECREASED = "decreased", "Decreased"
+    NO_IMPORTANT_EFFECT = "no_important_effect", "No effect that matters"
+    INCONCLUSIVE = "inconclusive", "Inconclusive"
+    TOO_EARLY = "too_early", "Too early to assess"
+    CANNOT_ASSESS = "cannot_assess", "Cannot be assessed"
 
 
 class EvaluationResult(models.Model):
@@ -99,15 +108,34 @@ class EvaluationResult(models.Model):
     comparison_units = models.PositiveIntegerField()
     pre_periods = models.PositiveIntegerField()
     post_periods = models.PositiveIntegerField()
-    att = models.FloatField(help_text="Average effect on the treated, in the metric's unit.")
+    att = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Average effect on the treated, in the metric's unit (none if not estimated).",
+    )
     se = models.FloatField(null=True, blank=True)
-    ci_low = models.FloatField(null=True, blank=True)
+    ci_low = models.FloatField(
+        null=True, blank=True, help_text="Interval after the run's multiplicity control."
+    )
     ci_high = models.FloatField(null=True, blank=True)
+    ci_level = models.FloatField(
+        null=True, blank=True, help_text="Confidence level of ci_low to ci_high, e.g. 0.99."
+    )
     p_value = models.FloatField(null=True, blank=True)
+    p_value_adjusted = models.FloatField(
+        null=True, blank=True, help_text="Benjamini–Hochberg adjusted p-value within the run."
+    )
     mde = models.FloatField(null=True, blank=True, help_text="Minimum detectable effect.")
     verdict = models.CharField(max_length=24, choices=Verdict.choices)
+    reason = models.TextField(blank=True, help_text="Why the verdict is what it is, in words.")
+    below_threshold = models.BooleanField(
+        default=False,
+        help_text="Improved or worsened, but by less than the smallest effect that matters.",
+    )
     assessable_from = models.CharField(max_length=8, blank=True)
-    grade = models.PositiveSmallIntegerField(help_text="Maryland Scientific Methods Scale level.")
+    grade = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Maryland Scientific Methods Scale level."
+    )
     grade_reasons = models.JSONField(default=list)
     details = models.JSONField(
         default=dict, help_text="Event study, weights, pre-trend test: what the charts draw."
@@ -117,7 +145,7 @@ class EvaluationResult(models.Model):
         ordering = ["run", "programme", "cohort", "metric", "organisation"]
 
     def __str__(self) -> str:
-        return f"{self.programme_id} {self.cohort} {self.metric_id}: {self.att:.3g}"
+        return f"{self.programme_id} {self.cohort} {self.metric_id}: {self.verdict}"
 
 
 class AlertKind(models.TextChoices):

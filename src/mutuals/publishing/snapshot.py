@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 
 from mutuals import reports
 from mutuals.contracts.models import Objective
+from mutuals.engine.numbers import amount
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun
 from mutuals.publishing.errors import NothingToPublish
 from mutuals.publishing.models import Item, ItemKind
 from mutuals.registry.models import ProgrammeMembership
+from mutuals.reports import impact
 from mutuals.reports.document import Bullets, Report
 
 
@@ -114,6 +116,8 @@ def _run_json(run: EvaluationRun | None) -> dict | None:
         "fingerprint": run.fingerprint,
         "code_version": run.code_version,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "multiplicity": run.multiplicity or {},
+        "multiplicity_sentence": impact.multiplicity_sentence(run.multiplicity),
     }
 
 
@@ -129,10 +133,18 @@ def _result_json(result: EvaluationResult) -> dict:
         "treated_units": result.treated_units,
         "comparison_units": result.comparison_units,
         "att": result.att,
+        "effect": amount(result.att, result.metric.unit, sign=True),
         "ci_low": result.ci_low,
         "ci_high": result.ci_high,
+        "ci_level": result.ci_level,
         "p_value": result.p_value,
-        "verdict": result.get_verdict_display(),
+        "p_value_adjusted": result.p_value_adjusted,
+        "verdict": impact.verdict_text(result.verdict, result.assessable_from),
+        "verdict_code": result.verdict,
+        "reading": impact.reading_of(result),
+        "explanation": impact.explanation_of(result),
+        "reason": result.reason,
         "assessable_from": result.assessable_from,
         "grade": result.grade,
+        "grade_text": impact.grade_text(result.grade),
     }

@@ -11,8 +11,7 @@ from mutuals.evaluation.models import EvaluationResult
 from mutuals.evaluation.monitoring import SeriesSpc
 from mutuals.reports.document import Figure
 from mutuals.reports.formatting import financial_year
-
-DECIDED = ("improved", "worsened", "increased", "decreased")
+from mutuals.reports.impact import DECIDED
 
 
 def price_factor(row: ContractSavings, price_year: int, options: SavingsOptions) -> float:

@@ -6,29 +6,47 @@ from __future__ import annotations
 from collections import Counter
 
 from mutuals.evaluation.models import EvaluationResult
+from mutuals.reports import impact
 from mutuals.reports.content import PortfolioFigures
-from mutuals.reports.formatting import count, financial_year, money, share
+from mutuals.reports.formatting import (
+    against_in_house,
+    count,
+    financial_year,
+    money,
+    saving_range,
+    share,
+)
 
-VERDICTS = ("improved", "worsened", "increased", "decreased", "no_detectable_effect", "too_early")
+VERDICTS = (
+    "improved", "worsened", "increased", "decreased", "no_important_effect", "inconclusive",
+    "too_early", "cannot_assess",
+)  # fmt: skip
+UNDECIDED = ("too_early", "cannot_assess")
 
 
 def verdict_phrase(verdict: str, n: int) -> str:
-    """'11 improvements', '1 deterioration', '6 with no detectable effect'."""
+    """'11 improvements', '1 deterioration', '6 with no effect that matters'."""
     neutral = "in a metric where neither direction is better"
     words = {
         "improved": count(n, "improvement"),
         "worsened": count(n, "deterioration"),
         "increased": f"{count(n, 'increase')} {neutral}",
         "decreased": f"{count(n, 'decrease')} {neutral}",
-        "no_detectable_effect": f"{n} with no detectable effect",
-        "too_early": f"{n} too early to assess",
+        "no_important_effect": f"{n:,} with no effect that matters",
+        "inconclusive": f"{n:,} inconclusive",
+        "too_early": f"{n:,} too early to assess",
+        "cannot_assess": f"{n:,} that cannot be assessed",
     }
     return words[verdict]
 
 
 def verdict_phrases(results) -> list[str]:
     counts = Counter(r.verdict for r in results)
-    return [verdict_phrase(v, counts[v]) for v in VERDICTS if counts[v]]
+    known = [verdict_phrase(v, counts[v]) for v in VERDICTS if counts[v]]
+    others = [  # a stored verdict from before the current vocabulary
+        f"{n:,} {impact.verdict_text(v).lower()}" for v, n in counts.items() if v not in VERDICTS
+    ]
+    return known + others
 
 
 # --- findings ----------------------------------------------------------------------------
@@ -59,15 +77,14 @@ def savings_finding(f: PortfolioFigures) -> str:
     first = min(c.first_year for c in saved.contracts)
     last = max(c.last_year for c in saved.contracts)
     low, high = saved.options.band
-    direction = "less" if t.savings_real >= 0 else "more"
     text = (
         f"Savings could be measured for {t.contracts} of {count(total, 'contract')}. From "
         f"{financial_year(first)} to {financial_year(last)} these cost "
-        f"{money(abs(t.savings_real))} {direction} than the in-house counterfactual "
+        f"{against_in_house(t.savings_real, than='the in-house counterfactual')} "
         f"({financial_year(t.price_year)} prices, in-house efficiency "
         f"{saved.options.efficiency:.0%} a year). With in-house efficiency from {low:.0%} to "
-        f"{high:.0%} a year the saving ranges from {money(t.savings_at_high_efficiency)} to "
-        f"{money(t.savings_at_low_efficiency)}."
+        f"{high:.0%} a year, they cost "
+        f"{saving_range(t.savings_at_low_efficiency, t.savings_at_high_efficiency)}."
     )
     if t.contracts_with_requirement:
         met = t.requirements_met
@@ -80,7 +97,8 @@ def savings_finding(f: PortfolioFigures) -> str:
 
 
 def savings_totals(f: PortfolioFigures) -> tuple[tuple[str, str], ...]:
-    """The portfolio's savings figures as (what, how much) pairs."""
+    """The portfolio's savings figures as (what, how much) pairs, each said without a
+    double negative ('£470.7m more than in-house', never 'a saving of −£470.7m')."""
     saved, t = f.savings, f.savings.totals
     if not t.contracts:
         return ()
@@ -90,17 +108,20 @@ def savings_totals(f: PortfolioFigures) -> tuple[tuple[str, str], ...]:
     return (
         ("Contracts measured", f"{t.contracts} of {len(saved.contracts) + len(saved.unavailable)}"),
         (
-            "Saving beyond the counterfactual",
-            f"{money(t.savings_real)} from {financial_year(first)} to {financial_year(last)}, in "
-            f"{financial_year(t.price_year)} prices, with in-house efficiency of "
-            f"{saved.options.efficiency:.0%} a year",
+            "Cost against the counterfactual",
+            f"{against_in_house(t.savings_real)} from {financial_year(first)} to "
+            f"{financial_year(last)}, in {financial_year(t.price_year)} prices, with in-house "
+            f"efficiency of {saved.options.efficiency:.0%} a year",
         ),
         (
             "Range of in-house efficiency",
-            f"{money(t.savings_at_high_efficiency)} at {high:.0%} a year to "
-            f"{money(t.savings_at_low_efficiency)} at {low:.0%} a year",
+            f"{saving_range(t.savings_at_low_efficiency, t.savings_at_high_efficiency)}, at "
+            f"{low:.0%} to {high:.0%} a year",
         ),
-        ("Present value (Green Book discounting)", money(t.savings_present_value)),
+        (
+            "Present value (Green Book discounting)",
+            against_in_house(t.savings_present_value),
+        ),
         (
             "Counterfactual and actual cost",
             f"{money(t.counterfactual_real)} counterfactual; {money(t.actual_real)} actual",
@@ -118,32 +139,34 @@ def impact_finding(f: PortfolioFigures) -> str:
         return "No impact evaluation has been run, so the impact of the spin-outs is unknown."
     cohorts, singles = f.cohort_results, f.provider_results
     text = (
-        f"Evaluation run {f.run.pk} estimated {count(len(cohorts), 'cohort effect')} by "
+        f"Evaluation run {f.run.pk} looked at {count(len(cohorts), 'cohort effect')} by "
         f"difference-in-differences and {count(len(singles), 'single-provider effect')} by "
-        "synthetic control."
+        "synthetic control"
     )
+    tests = (f.run.multiplicity or {}).get("tests")
+    text += f", allowing for the {count(tests, 'test')} it made." if tests else "."
     if not cohorts:
         return text
     counts = Counter(r.verdict for r in cohorts)
-    decided = len(cohorts) - counts["too_early"]
-    parts = verdict_phrases([r for r in cohorts if r.verdict != "too_early"])
+    decided = [r for r in cohorts if r.verdict not in UNDECIDED]
     if decided:
-        text += f" Of the cohort effects, {decided} reached a verdict: {and_list(parts)}."
+        text += (
+            f" Of the cohort effects, {len(decided)} reached a verdict: "
+            f"{and_list(verdict_phrases(decided))}."
+        )
     early = counts["too_early"]
     if early:
-        dated = sorted(r.assessable_from for r in cohorts if r.assessable_from)
-        undated = early - len(dated)
-        reasons = []
-        if dated:
-            reasons.append(f"{len(dated)} should be assessable by {dated[-1]}")
-        if undated:
-            whom = f"for the other {undated}" if dated else "for all of them"
-            reasons.append(
-                f"{whom} the comparison cannot detect an effect that matters however long it "
-                "runs, so more comparators are needed"
-            )
-        text += f" {early} {'is' if early == 1 else 'are'} too early to assess: "
-        text += "; ".join(reasons) + "."
+        dated = sorted(r.assessable_from for r in cohorts if r.verdict == "too_early")
+        text += (
+            f" {early} {'is' if early == 1 else 'are'} too early to assess: waiting will "
+            f"help, and all should be assessable by {dated[-1]}."
+        )
+    hopeless = counts["cannot_assess"]
+    if hopeless:
+        text += (
+            f" {hopeless} cannot be assessed however long the returns run: they need more "
+            "comparators, more providers in the cohort or another design."
+        )
     return text
 
 
@@ -194,18 +217,20 @@ def findings(f: PortfolioFigures) -> tuple[str, ...]:
 def _impact_clause(cohorts) -> tuple[bool, str]:
     """Whether the cohort estimates count in the portfolio's favour, and the clause saying so."""
     counts = Counter(r.verdict for r in cohorts)
-    improved, worsened, early = counts["improved"], counts["worsened"], counts["too_early"]
+    improved, worsened = counts["improved"], counts["worsened"]
+    open_ = counts["too_early"] + counts["cannot_assess"] + counts["inconclusive"]
+    still = f"{open_} not yet or not able to be judged"
     if improved > worsened:
         return True, (
             f"more cohort estimates show improvement than deterioration ({improved} against "
-            f"{worsened}, with {early} too early to assess)"
+            f"{worsened}, with {still})"
         )
     if worsened:
         return False, (
             f"as many or more cohort estimates show deterioration as improvement ({worsened} "
-            f"against {improved}, with {early} too early to assess)"
+            f"against {improved}, with {still})"
         )
-    return False, f"no cohort estimate yet shows an improvement ({early} are too early to assess)"
+    return False, f"no cohort estimate yet shows an improvement ({still})"
 
 
 def conclusion(f: PortfolioFigures) -> str:

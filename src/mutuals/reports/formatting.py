@@ -1,65 +1,37 @@
-"""How a report writes its figures: money in pounds or millions, shares, estimates, years."""
+"""How a report writes its figures: the engine's number style, plus years and counts.
+
+Money, shares, estimates and p-values come from :mod:`mutuals.engine.numbers`,
+the one formatter every page, report and verdict uses.
+"""
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
+from mutuals.engine.numbers import MINUS, amount, money, p_value, plain, share, signed
 
-MINUS = "\u2212"
+__all__ = [
+    "MINUS", "against_in_house", "amount", "count", "saving_range", "financial_year", "money", "p_value", "plain", "share",
+    "signed",
+]  # fmt: skip
 
 
-def money(value: float | Decimal | None) -> str:
-    """£1,306.6m from a million up, £336,000 below; a minus sign for a negative amount."""
-    if value is None:
+def against_in_house(saving: float | None, *, than: str = "in-house") -> str:
+    """A saving said without a double negative: '£4.1m less than in-house' when the
+    provider cost less, '£470.7m more than in-house' when it cost more."""
+    if saving is None:
         return "not measured"
-    amount = float(value)
-    sign = MINUS if amount < 0 else ""
-    size = abs(amount)
-    if size >= 999_950:
-        return f"{sign}£{size / 1e6:,.1f}m"
-    return f"{sign}£{size:,.0f}"
+    if money(abs(saving)) == "£0":
+        return f"the same as {than}"
+    return f"{money(abs(saving))} {'less' if saving > 0 else 'more'} than {than}"
 
 
-def share(value: float | None) -> str:
-    """A share as a whole percentage: 0.083 -> '8%'; '–' when there is nothing to share."""
-    return "–" if value is None else f"{value:.0%}"
-
-
-def _three_figures(size: float) -> str:
-    """A positive number to three significant figures, never in exponent form below a
-    million: 2,347 / 714 / 1.11 / 0.0456."""
-    if size >= 1000:
-        return f"{size:,.0f}"
-    if size < 1e-4:
-        return f"{size:.2e}"
-    decimals = max(0, 2 - math.floor(math.log10(size)))
-    return f"{size:,.{decimals}f}"
-
-
-def signed(value: float | None) -> str:
-    """An estimate to three significant figures with its sign: +1.23, −0.0456, 0."""
-    if value is None:
-        return "–"
-    number = float(value)
-    if number == 0:
-        return "0"
-    return ("+" if number > 0 else MINUS) + _three_figures(abs(number))
-
-
-def plain(value: float | None) -> str:
-    """A measure to three significant figures: 12.6, 0.0456, 9,124, −3.06."""
-    if value is None:
-        return "–"
-    number = float(value)
-    if number == 0:
-        return "0"
-    return (MINUS if number < 0 else "") + _three_figures(abs(number))
-
-
-def p_value(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
+def saving_range(first: float, last: float, *, than: str = "in-house") -> str:
+    """Two savings as one range without a double negative, in the order given: 'from £1.2m
+    to £3.4m less than in-house', 'from £0.3m less to £2.1m more than in-house'."""
+    if (first >= 0) == (last >= 0):
+        word = "less" if first >= 0 else "more"
+        return f"from {money(abs(first))} to {money(abs(last))} {word} than {than}"
+    start = against_in_house(first, than=than).removesuffix(f" than {than}")
+    return f"from {start} to {against_in_house(last, than=than)}"
 
 
 def financial_year(year: int | None) -> str:

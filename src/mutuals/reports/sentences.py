@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mutuals.contracts.savings import ContractSavings
 from mutuals.registry.risk import RiskAssessment
-from mutuals.reports.formatting import financial_year, money
+from mutuals.reports.formatting import financial_year, money, saving_range
 
 
 def savings_sentence(c: ContractSavings) -> str:
@@ -15,9 +15,8 @@ def savings_sentence(c: ContractSavings) -> str:
         f"{c.reference} cost {money(abs(c.savings_real))} {direction} than the in-house "
         f"counterfactual from {financial_year(c.first_year)} to {financial_year(c.last_year)} "
         f"({financial_year(c.base_year)} prices, in-house efficiency {c.efficiency:.0%} a "
-        f"year). With in-house efficiency from {low:.0%} to {high:.0%} a year the saving "
-        f"ranges from {money(c.savings_at_high_efficiency)} to "
-        f"{money(c.savings_at_low_efficiency)}."
+        f"year). With in-house efficiency from {low:.0%} to {high:.0%} a year, it cost "
+        f"{saving_range(c.savings_at_low_efficiency, c.savings_at_high_efficiency)}."
     )
     if c.requirement_status == "met":
         text += f" The contracted saving of {money(c.requirement)} was achieved."

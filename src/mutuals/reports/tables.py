@@ -14,8 +14,17 @@ from mutuals.contracts.savings import ContractSavings, SavingsUnavailable
 from mutuals.evaluation.models import EvaluationResult
 from mutuals.evaluation.monitoring import ASSURANCE_TEXT, MIN_POINTS, VARIATION_TEXT, SeriesSpc
 from mutuals.registry.risk import RiskAssessment
+from mutuals.reports import impact
 from mutuals.reports.document import Cell, Column, Table
-from mutuals.reports.formatting import financial_year, money, p_value, plain, share, signed
+from mutuals.reports.formatting import (
+    against_in_house,
+    amount,
+    financial_year,
+    money,
+    plain,
+    saving_range,
+    share,
+)
 
 UNAVAILABLE = {
     "no_baseline": "No in-house baseline recorded",
@@ -79,8 +88,8 @@ def savings_by_contract(
         Column("Years", nowrap=True),
         Column("Counterfactual cost", numeric=True),
         Column("Actual cost", numeric=True),
-        Column("Saving", numeric=True),
-        Column(f"Saving at {high:.0%} to {low:.0%} efficiency", numeric=True),
+        Column("Against the counterfactual", numeric=True),
+        Column(f"With in-house efficiency of {low:.0%} to {high:.0%}", numeric=True),
         Column("Required", numeric=True),
         Column("Requirement"),
     )
@@ -95,9 +104,9 @@ def savings_by_contract(
             ),
             Cell(money(c.counterfactual_real), c.counterfactual_real),
             Cell(money(c.actual_real), c.actual_real),
-            Cell(money(c.savings_real), c.savings_real),
+            Cell(against_in_house(c.savings_real), c.savings_real),
             Cell(
-                f"{money(c.savings_at_high_efficiency)} to {money(c.savings_at_low_efficiency)}",
+                saving_range(c.savings_at_low_efficiency, c.savings_at_high_efficiency),
                 (c.savings_at_high_efficiency, c.savings_at_low_efficiency),
             ),
             Cell(money(c.requirement) if c.requirement is not None else "–", c.requirement),
@@ -109,8 +118,9 @@ def savings_by_contract(
         for c in rows
     )
     caption = (
-        "Savings beyond the in-house counterfactual by contract, in real terms, with in-house "
-        f"efficiency of {efficiency:.0%} a year and the range from {high:.0%} to {low:.0%}"
+        "What each contract cost against the in-house counterfactual, in real terms, with "
+        f"in-house efficiency of {efficiency:.0%} a year and the range from {low:.0%} to "
+        f"{high:.0%}"
     )
     return Table("savings-contracts", caption, columns, body)
 
@@ -122,8 +132,8 @@ def savings_by_year(c: ContractSavings) -> Table:
         Column("Activity", numeric=True),
         Column("Counterfactual cost", numeric=True),
         Column("Actual cost (real)", numeric=True),
-        Column("Saving", numeric=True),
-        Column("Cumulative saving", numeric=True),
+        Column("Against the counterfactual", numeric=True),
+        Column("So far", numeric=True),
     )
     body = tuple(
         (
@@ -131,8 +141,8 @@ def savings_by_year(c: ContractSavings) -> Table:
             Cell(f"{r['activity']:,.0f}", r["activity"]),
             Cell(money(r["counterfactual_real"]), r["counterfactual_real"]),
             Cell(money(r["actual_real"]), r["actual_real"]),
-            Cell(money(r["savings_real"]), r["savings_real"]),
-            Cell(money(r["cumulative_savings_real"]), r["cumulative_savings_real"]),
+            Cell(against_in_house(r["savings_real"]), r["savings_real"]),
+            Cell(against_in_house(r["cumulative_savings_real"]), r["cumulative_savings_real"]),
         )
         for r in c.by_year.iter_rows(named=True)
     )
@@ -152,12 +162,19 @@ def unavailable(rows: Sequence[SavingsUnavailable]) -> Table:
     return Table("savings-unavailable", "Contracts whose savings cannot be measured", columns, body)
 
 
-def verdict_text(result: EvaluationResult) -> str:
-    if result.verdict != "too_early":
-        return result.get_verdict_display()
-    if result.assessable_from:
-        return f"Too early to assess until {result.assessable_from}"
-    return "Too early to assess (needs more comparators)"
+def evidence_cell(result: EvaluationResult) -> Cell:
+    """The verdict, the result read out in words and, where the reading does not say why,
+    the reason: what a commissioner needs from the row without a statistician."""
+    label = impact.verdict_text(result.verdict, result.assessable_from)
+    parts = [f"{label}.", impact.reading_of(result)]
+    why = impact.explanation_of(result)
+    if why:
+        parts.append(why)
+    return Cell(" ".join(parts), result.verdict)
+
+
+def _grade_cell(result: EvaluationResult) -> Cell:
+    return Cell(str(result.grade) if result.grade is not None else "–", result.grade)
 
 
 def cohort_results(results: Sequence[EvaluationResult], id_: str = "impact-cohorts") -> Table:
@@ -167,10 +184,7 @@ def cohort_results(results: Sequence[EvaluationResult], id_: str = "impact-cohor
         Column("Cohort", nowrap=True),
         Column("Metric"),
         Column("Effect", numeric=True),
-        Column("95% confidence interval", numeric=True),
-        Column("p-value", numeric=True),
-        Column("Minimum detectable effect", numeric=True),
-        Column("Verdict"),
+        Column("What the evidence says"),
         Column("Grade", numeric=True),
     )
     body = tuple(
@@ -178,12 +192,9 @@ def cohort_results(results: Sequence[EvaluationResult], id_: str = "impact-cohor
             Cell(r.programme.name, r.programme.code),
             Cell(f"{r.cohort} ({r.treated_units})", r.cohort),
             Cell(f"{r.metric.name} ({r.metric.unit})", r.metric.code),
-            Cell(signed(r.att), r.att),
-            Cell(f"{signed(r.ci_low)} to {signed(r.ci_high)}", (r.ci_low, r.ci_high)),
-            Cell(p_value(r.p_value), r.p_value),
-            Cell(plain(r.mde), r.mde),
-            Cell(verdict_text(r), r.verdict),
-            Cell(str(r.grade), r.grade),
+            Cell(amount(r.att, r.metric.unit, sign=True), r.att),
+            evidence_cell(r),
+            _grade_cell(r),
         )
         for r in results
     )
@@ -192,7 +203,7 @@ def cohort_results(results: Sequence[EvaluationResult], id_: str = "impact-cohor
         "difference-in-differences against the programme's in-house comparators, in each "
         "metric's own unit"
     )
-    return Table(id_, caption, columns, body)
+    return Table(id_, caption, columns, body, _IMPACT_NOTE)
 
 
 def provider_results(results: Sequence[EvaluationResult], id_: str = "impact-providers") -> Table:
@@ -203,8 +214,7 @@ def provider_results(results: Sequence[EvaluationResult], id_: str = "impact-pro
         Column("From", nowrap=True),
         Column("Metric"),
         Column("Effect", numeric=True),
-        Column("Placebo p-value", numeric=True),
-        Column("Verdict"),
+        Column("What the evidence says"),
         Column("Grade", numeric=True),
     )
     body = tuple(
@@ -213,18 +223,20 @@ def provider_results(results: Sequence[EvaluationResult], id_: str = "impact-pro
             Cell(r.organisation.name if r.organisation else "–", r.organisation_id),
             Cell(r.cohort, r.cohort),
             Cell(f"{r.metric.name} ({r.metric.unit})", r.metric.code),
-            Cell(signed(r.att), r.att),
-            Cell(p_value(r.p_value), r.p_value),
-            Cell(verdict_text(r), r.verdict),
-            Cell(str(r.grade), r.grade),
+            Cell(amount(r.att, r.metric.unit, sign=True), r.att),
+            evidence_cell(r),
+            _grade_cell(r),
         )
         for r in results
     )
     caption = (
         "Impact on single providers: synthetic control from in-house comparators, with "
-        "placebo-in-space p-values"
+        "placebo-in-space tests"
     )
-    return Table(id_, caption, columns, body)
+    return Table(id_, caption, columns, body, f"{_IMPACT_NOTE} {impact.PLACEBO_TEST}")
+
+
+_IMPACT_NOTE = impact.GRADE_SCALE
 
 
 def risk_factors(assessment: RiskAssessment) -> Table:

@@ -21,6 +21,7 @@ from mutuals.api.listing import PageParams, page
 from mutuals.api.routers.register import MAX_ID, organisation_ref
 from mutuals.evaluation import services
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun
+from mutuals.reports import impact
 
 router = Router(tags=["Evaluation"])
 
@@ -48,6 +49,7 @@ def run_json(run: EvaluationRun) -> dict:
         "steps_total",
         "progress_percent",
         "error",
+        "multiplicity",
     )
     return {"id": run.pk, **{name: getattr(run, name) for name in fields}}
 
@@ -64,7 +66,7 @@ def finite(value):
 
 
 def result_json(result: EvaluationResult) -> dict:
-    numbers = ("att", "se", "ci_low", "ci_high", "p_value", "mde")
+    numbers = ("att", "se", "ci_low", "ci_high", "ci_level", "p_value", "p_value_adjusted", "mde")
     counts = ("treated_units", "comparison_units", "pre_periods", "post_periods", "grade")
     return {
         "id": result.pk,
@@ -74,8 +76,12 @@ def result_json(result: EvaluationResult) -> dict:
         "method": result.method,
         "organisation": organisation_ref(result.organisation),
         **{name: getattr(result, name) for name in counts},
+        "comparators": result.comparison_units,
         **{name: finite(getattr(result, name)) for name in numbers},
         "verdict": result.verdict,
+        "below_threshold": result.below_threshold,
+        "reason": result.reason,
+        "reading": impact.reading_of(result),
         "assessable_from": result.assessable_from or None,
         "grade_reasons": finite(result.grade_reasons),
         "details": finite(result.details),

@@ -10,6 +10,8 @@ from govuk_frontend_django.components.phase_banner import GovUKPhaseBanner
 from govuk_frontend_django.components.tag import GovUKTag
 
 from mutuals.accounts.permissions import may, viewer_for
+from mutuals.engine import numbers
+from mutuals.reports import impact
 from mutuals.web import components
 
 register = template.Library()
@@ -87,11 +89,59 @@ def price_year(value) -> str:
 
 @register.filter
 def signed(value) -> str:
-    """An estimate to three significant figures with its sign: +1.23, −0.0456, 0."""
+    """An estimate to three significant figures with its sign: +1.23, −6,830, 0."""
     if value is None or value == "":
         return NOT_RECORDED
-    number_ = float(value)
-    if number_ == 0:
-        return "0"
-    text = f"{abs(number_):,.3g}" if abs(number_) < 1e5 else f"{abs(number_):,.0f}"
-    return ("+" if number_ > 0 else "\u2212") + text
+    return numbers.signed(value, missing=NOT_RECORDED)
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A measure to three significant figures, never in exponent form: 12.6, −3.06."""
+    if value is None or value == "":
+        return NOT_RECORDED
+    return numbers.plain(value, missing=NOT_RECORDED)
+
+
+@register.filter
+def in_unit(value, unit: str) -> str:
+    """An effect in its metric's unit: '+2.03 percentage points', '−£7.8m', '+6,830 contacts';
+    '–' when nothing was estimated."""
+    if value is None or value == "":
+        return "–"
+    return numbers.amount(value, unit, sign=True)
+
+
+@register.filter
+def reading(result) -> str:
+    """An impact result read out in a sentence (:func:`mutuals.reports.impact.reading_of`)."""
+    return impact.reading_of(result)
+
+
+@register.filter
+def verdict_label(result) -> str:
+    """'Improved', 'Too early to assess until 2014-Q2' (the tag's words)."""
+    return impact.verdict_text(result.verdict, result.assessable_from)
+
+
+@register.filter
+def verdict_colour(verdict: str) -> str:
+    return impact.VERDICT_COLOURS.get(verdict, "grey")
+
+
+@register.filter
+def explanation(result) -> str:
+    """The verdict's reason when the reading alone does not say why."""
+    return impact.explanation_of(result)
+
+
+@register.filter
+def grade_label(level) -> str:
+    """'Level 3 of 5: before/after with a justified comparison group'."""
+    return impact.grade_text(level)
+
+
+@register.filter
+def p_value(value) -> str:
+    """A p-value to three decimals, or '<0.001'."""
+    return numbers.p_value(value)

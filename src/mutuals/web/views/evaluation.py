@@ -21,6 +21,7 @@ from mutuals.evaluation import services
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun, RunStatus
 from mutuals.evaluation.services import EvaluationConfig, EvaluationError, create_run
 from mutuals.registry.models import Programme
+from mutuals.reports import impact
 from mutuals.returns.models import Metric
 from mutuals.returns.periods import PeriodError, quarter_index
 
@@ -115,6 +116,10 @@ def run_detail(request, pk: int):
         {
             "run": run,
             "results": results,
+            "multiplicity_sentence": impact.multiplicity_sentence(run.multiplicity),
+            "verdict_meanings": impact.VERDICT_MEANINGS,
+            "grade_scale": impact.GRADE_SCALE,
+            "placebo_test": impact.PLACEBO_TEST,
             "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
             "breadcrumbs": [("Home", reverse("home")), ("Evaluation", reverse("evaluations"))],
         },

@@ -13,7 +13,7 @@ from mutuals.publishing import comments, services, withdrawal
 from mutuals.publishing.models import Item, ItemStatus
 from mutuals.registry.models import Organisation, OrganisationKind
 from mutuals.registry.queries import programme_choices
-from mutuals.reports import CONTENT_TYPES, render_pdf
+from mutuals.reports import CONTENT_TYPES, impact, render_pdf
 from mutuals.web.components import paginate, pagination
 from mutuals.web.publishing_forms import CommentForm, PublishedFilterForm
 
@@ -98,6 +98,7 @@ def item_detail(
         "follow": _follow_links(item),
         "publish_error": publish_error,
         "publish_problems": [("#main-content", publish_error)] if publish_error else [],
+        "grade_scale": impact.GRADE_SCALE,
         "breadcrumbs": [("Home", reverse("home")), ("Published", reverse("publications"))],
     }
     return render(request, "mutuals/publishing/item.html", context, status=status)

@@ -16,6 +16,7 @@ from mutuals.evaluation.services import (
     execute,
     result_rows,
 )
+from mutuals.reports import impact
 
 
 class Command(BaseCommand):
@@ -90,23 +91,15 @@ class Command(BaseCommand):
             f"Evaluation run {run.pk}: {len(rows)} results; fingerprint {run.fingerprint}; "
             f"code {run.code_version}"
         )
-        header = f"{'programme':<24} {'cohort':<8} {'metric':<24} {'method':<6} "
-        header += f"{'effect':>10} {'95% interval':>22} {'verdict':<22} grade"
-        self.stdout.write(header)
+        summary = impact.multiplicity_sentence(run.multiplicity)
+        if summary:
+            self.stdout.write(summary)
         for r in rows:
-            interval = (
-                f"({r['ci_low']:.3g}, {r['ci_high']:.3g})"
-                if r["ci_low"] is not None
-                else f"placebo p {r['p_value']:.3f}"
-                if r["p_value"] is not None
-                else ""
-            )
-            verdict = r["verdict"].replace("_", " ")
-            if r["assessable_from"]:
-                verdict += f" until {r['assessable_from']}"
+            who = r["organisation"] or f"{r['cohort']} cohort ({r['treated']} providers)"
+            verdict = impact.verdict_text(r["verdict"], r["assessable_from"] or "")
             self.stdout.write(
-                f"{r['programme']:<24} {r['cohort']:<8} {r['metric']:<24} {r['method']:<6} "
-                f"{r['att']:>10.4g} {interval:>22} {verdict:<22} {r['grade']}"
+                f"\n{r['programme']} · {who} · {r['metric']} · {r['method']} · grade "
+                f"{r['grade'] if r['grade'] is not None else '–'}\n  {verdict}: {r['reason']}"
             )
 
 
