@@ -181,6 +181,24 @@ def test_evaluations_are_for_auditors_and_commissioners(
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_a_replication_package_is_for_those_who_read_every_provider_s_returns(
+    world, people, objects, api, as_role, role
+):
+    """The package holds every provider's returns the run read: auditors only. (The
+    fixture's run has no fingerprint of today's returns, so an auditor is told it cannot be
+    made, with a 409, rather than being given other data.)"""
+    caller = client_for(role, api, as_role)
+    response = caller.get(f"/evaluations/{objects['run'].pk}/replication.zip")
+    if role == "public":
+        assert response.status_code == 401
+        return
+    viewer = viewer_for_user(people[role])
+    allowed = may(viewer, "view", "evaluation") and may(viewer, "view", "observation")
+    assert response.status_code == (409 if allowed else 403), role
+    assert response["Content-Type"] == PROBLEM
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_only_a_provider_manager_submits_and_only_for_their_organisation(
     world, people, objects, api, as_role, role
 ):

@@ -95,14 +95,14 @@ def _evaluation_with_results(world) -> None:
 
 
 def test_every_operation_is_fuzzed():
-    assert len(OPERATIONS) == 27, sorted(OPERATIONS)
+    assert len(OPERATIONS) == 28, sorted(OPERATIONS)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
 def test_the_api_conforms_to_its_document(token, label, mode):
     statuses = []
-    examples = SLOW_EXAMPLES if "/reports/" in label else EXAMPLES
+    examples = SLOW_EXAMPLES if "/reports/" in label or "replication" in label else EXAMPLES
 
     @given(case=OPERATIONS[label].as_strategy(generation_mode=mode))
     @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))

@@ -60,6 +60,11 @@ TYPES: dict[str, tuple[str, str]] = {
         "The token (or, without one, the address) made more than API_RATE_LIMIT requests "
         "this minute. Wait for Retry-After seconds.",
     ),
+    "replication-unavailable": (
+        "Replication package unavailable",
+        "The returns have changed since the run read them, or the run has not finished: start "
+        "a new run and download its package.",
+    ),
     "server-error": ("Server error", "Something went wrong on our side; it has been logged."),
 }
 

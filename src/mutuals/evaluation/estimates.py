@@ -111,25 +111,56 @@ class Settings:
     synth_max_donors: int = 200
 
 
-def estimate_step(
-    programme, metric, kind: str, panel: Panel, settings: Settings, fingerprint: Fingerprint
-) -> list[Estimate]:
-    """Every estimate of one programme and metric: its DiD cohorts, then its single
-    providers."""
-    fingerprint.add_panel(f"{programme.code} × {metric.code}", panel.frame)
-    step = _Step(programme.pk, metric.pk, f"{programme.code} × {metric.code}", kind)
-    estimates = _did_estimates(step, panel, settings)
-    done = {e.cohort for e in estimates if e.method == "did"}
-    estimates += _synth_estimates(step, panel, settings, fingerprint, done)
-    return estimates
-
-
 @dataclass(frozen=True)
 class _Step:
     programme_id: int
     metric_id: int
     label: str
     kind: str
+
+
+@dataclass
+class Input:
+    """One data set handed to an estimator, exactly as it saw it, with the estimates it
+    gives (``None`` data: nothing to fit, the estimates are already unestimated)."""
+
+    label: str
+    method: str  # "did" or "synth"
+    data: pl.DataFrame | None
+    estimates: list[Estimate]
+
+
+def plan_step(programme, metric, kind: str, panel: Panel, settings: Settings) -> list[Input]:
+    """What one programme and metric hands its estimators: the DiD cohorts' panel, then
+    each single provider's own quarters with its donors."""
+    step = _Step(programme.pk, metric.pk, f"{programme.code} × {metric.code}", kind)
+    inputs = _did_inputs(step, panel, settings)
+    done = {e.cohort for i in inputs for e in i.estimates}
+    return inputs + _synth_inputs(step, panel, settings, done)
+
+
+def fingerprint_step(fingerprint: Fingerprint, label: str, panel: Panel, inputs) -> None:
+    """Add what a step read to the run's fingerprint: its balanced panel, then each single
+    provider's data."""
+    fingerprint.add_panel(label, panel.frame)
+    for item in inputs:
+        if item.method == "synth" and item.data is not None:
+            fingerprint.add_panel(item.label, item.data)
+
+
+def estimate_step(
+    programme, metric, kind: str, panel: Panel, settings: Settings, fingerprint: Fingerprint
+) -> list[Estimate]:
+    """Every estimate of one programme and metric: its DiD cohorts, then its single
+    providers."""
+    inputs = plan_step(programme, metric, kind, panel, settings)
+    fingerprint_step(fingerprint, f"{programme.code} × {metric.code}", panel, inputs)
+    estimates = []
+    for item in inputs:
+        if item.data is not None:
+            (_fit_did if item.method == "did" else _fit_synth)(item, settings)
+        estimates += item.estimates
+    return sorted(estimates, key=lambda e: (e.method != "did", e.cohort, e.organisation_id or 0))
 
 
 # --- difference-in-differences ---------------------------------------------------------------
@@ -143,25 +174,23 @@ def _did_cohorts(panel: Panel, settings: Settings, kind: str) -> list[int]:
     return [g for g, n in panel.cohorts.items() if n >= settings.min_cohort_units]
 
 
-def _did_estimates(step: _Step, panel: Panel, settings: Settings) -> list[Estimate]:
+def _did_inputs(step: _Step, panel: Panel, settings: Settings) -> list[Input]:
     cohorts = _did_cohorts(panel, settings, step.kind)
     if not cohorts:
         return []
     frame = panel.frame
     first, last = frame["time"].min(), frame["time"].max()
     comparators = panel.comparison_units
-    out, usable = [], []
+    unusable, usable = [], []
     for g in cohorts:
         base = _did_base(step, panel, g, first, last, comparators)
-        why = _did_unusable(g, first, last, comparators, settings)
-        if why is not None:
-            base.unestimated = why
-            out.append(base)
-        else:
-            usable.append(base)
+        base.unestimated = _did_unusable(g, first, last, comparators, settings)
+        (unusable if base.unestimated else usable).append(base)
+    inputs = [Input(step.label, "did", None, unusable)] if unusable else []
     if usable:
-        out += _did_fit(usable, panel, settings, first, last)
-    return sorted(out, key=lambda e: e.cohort)
+        data = frame.filter(pl.col("cohort").is_in([0, *(e.cohort for e in usable)]))
+        inputs.append(Input(step.label, "did", data, usable))
+    return inputs
 
 
 def _did_base(step: _Step, panel: Panel, g: int, first: int, last: int, comparators: int):
@@ -204,21 +233,18 @@ def _did_unusable(g, first, last, comparators, settings: Settings) -> Unestimate
     return None
 
 
-def _did_fit(usable: list[Estimate], panel: Panel, settings, first, last) -> list[Estimate]:
-    cohorts = [e.cohort for e in usable]
-    data = panel.frame.filter(pl.col("cohort").is_in([0, *cohorts]))
+def _fit_did(item: Input, settings: Settings) -> None:
     try:
         result = did(
-            data, outcome="outcome", unit="unit", time="time", cohort="cohort",
+            item.data, outcome="outcome", unit="unit", time="time", cohort="cohort",
             alpha=settings.alpha, small_sample=True,
         )  # fmt: skip
     except EngineError as error:
-        for estimate in usable:
+        for estimate in item.estimates:
             estimate.unestimated = Unestimated("cannot_assess", str(error))
-        return usable
-    for estimate in usable:
-        _fill_did(estimate, result, data, settings)
-    return usable
+        return
+    for estimate in item.estimates:
+        _fill_did(estimate, result, item.data, settings)
 
 
 def _fill_did(estimate: Estimate, result, data: pl.DataFrame, settings: Settings) -> None:
@@ -254,6 +280,7 @@ def _fill_did(estimate: Estimate, result, data: pl.DataFrame, settings: Settings
         event_study=events.to_dicts(),
         pretrend_p=result.pretrend.p_value,
         se_analytic=row.get("se_analytic"),
+        df=row["df"],
     )
 
 
@@ -280,16 +307,16 @@ def _synth_candidates(panel: Panel, settings: Settings, kind: str, done: set[int
     return sorted(balanced | dropped)
 
 
-def _synth_estimates(step, panel, settings, fingerprint, done) -> list[Estimate]:
+def _synth_inputs(step, panel, settings, done) -> list[Input]:
     if panel.window.is_empty():
         return []
     return [
-        _synth_one(step, unit, g, panel, settings, fingerprint)
+        _synth_input(step, unit, g, panel, settings)
         for unit, g in _synth_candidates(panel, settings, step.kind, done)
     ]
 
 
-def _synth_one(step, unit, g, panel: Panel, settings: Settings, fingerprint) -> Estimate:
+def _synth_input(step, unit, g, panel: Panel, settings: Settings) -> Input:
     own = _unit_rows(panel, unit, g)
     first, last = own["time"].min(), own["time"].max()
     estimate = Estimate(
@@ -304,21 +331,26 @@ def _synth_one(step, unit, g, panel: Panel, settings: Settings, fingerprint) -> 
     )
     donors = _donors(panel, own, first, last, g, settings)
     estimate.comparison_units = donors["unit"].n_unique()
-    why = _synth_unusable(estimate, first, last, settings)
-    if why is not None:
-        estimate.unestimated = why
-        return estimate
+    label = f"{step.label} synth {unit}"
+    estimate.unestimated = _synth_unusable(estimate, first, last, settings)
+    if estimate.unestimated is not None:
+        return Input(label, "synth", None, [estimate])
     data = pl.concat([own.select("unit", "time", "cohort", "outcome"), donors])
-    fingerprint.add_panel(f"{step.label} synth {unit}", data)
+    return Input(label, "synth", data, [estimate])
+
+
+def _fit_synth(item: Input, settings: Settings) -> None:
+    (estimate,) = item.estimates
     try:
         fit = synth(
-            data, outcome="outcome", unit="unit", time="time", treated=unit, start=g, placebo=True
-        )
+            item.data, outcome="outcome", unit="unit", time="time",
+            treated=estimate.organisation_id, start=estimate.cohort, placebo=True,
+        )  # fmt: skip
     except EngineError as error:
         estimate.unestimated = Unestimated("cannot_assess", str(error))
-        return estimate
+        return
+    own = item.data.filter(pl.col("unit") == estimate.organisation_id)
     _fill_synth(estimate, fit, own, settings)
-    return estimate
 
 
 def _synth_unusable(estimate: Estimate, first, last, settings: Settings) -> Unestimated | None:

@@ -219,6 +219,12 @@ def _metrics(config: EvaluationConfig) -> list[Metric]:
     return list(found)
 
 
+def steps_with_panels(config: EvaluationConfig) -> Iterator[tuple[_Step, Panel]]:
+    """Every programme × metric of a configuration with the panel it reads, in run order."""
+    steps = [_Step(p, m) for m in _metrics(config) for p in _programmes(config)]
+    return _panels(steps, config)
+
+
 def _panels(steps: list[_Step], config: EvaluationConfig) -> Iterator[tuple[_Step, Panel]]:
     """Each step's panel, from one read of every metric's values for all programmes."""
     as_of = quarter_index(config.as_of) if config.as_of else None

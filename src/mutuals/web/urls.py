@@ -116,6 +116,11 @@ urlpatterns = [
     path("evaluation/", evaluation.run_list, name="evaluations"),
     path("evaluation/<int:pk>/", evaluation.run_detail, name="evaluation-run"),
     path("evaluation/<int:pk>/progress/", evaluation.run_progress, name="evaluation-run-progress"),
+    path(
+        "evaluation/<int:pk>/replication.zip",
+        evaluation.run_replication,
+        name="evaluation-run-replication",
+    ),
     path("open-data/", open_data.open_data, name="open-data"),
     path("open-data/contracts.ocds.json", open_data.ocds_package, name="open-data-ocds"),
     path("open-data/<slug:table>.<str:format_>", open_data.download, name="open-data-table"),

@@ -19,7 +19,7 @@ from mutuals.api.auth import EVALUATE, READ, caller
 from mutuals.api.errors import ApiProblem, not_found
 from mutuals.api.listing import PageParams, page
 from mutuals.api.routers.register import MAX_ID, organisation_ref
-from mutuals.evaluation import services
+from mutuals.evaluation import replication, services
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun
 from mutuals.reports import impact
 
@@ -117,6 +117,46 @@ def get_evaluation(request, id: int = Path(..., ge=1, le=MAX_ID)):
         .order_by("pk")
     )
     return {**run_json(run), "results": [result_json(result) for result in results]}
+
+
+@router.get(
+    "/evaluations/{id}/replication.zip",
+    response=schemas.responses({200: None}, 409),
+    auth=READ,
+    summary="Download an evaluation run's replication package",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "A zip: every panel the run read, its results, configuration, "
+                "code version and fingerprint, and scripts that reproduce its "
+                "difference-in-differences estimates in csdid or R's did.",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_replication_package(request, id: int = Path(..., ge=1, le=MAX_ID)):
+    """The panels are providers' returns, so only those who may read every provider's
+    returns (auditors) may have it; 409 when the returns have changed since the run."""
+    _require(request, "view")
+    if not may(caller(request).viewer, "view", "observation"):
+        raise ApiProblem(
+            403,
+            "forbidden",
+            "A replication package holds every provider's returns the run read: only those "
+            "who may see every provider's returns (auditors) may download it.",
+        )
+    run = EvaluationRun.objects.filter(pk=id).first()
+    if run is None:
+        raise not_found(f"evaluation run {id}")
+    try:
+        package = replication.build(run)
+    except replication.ReplicationError as error:
+        raise ApiProblem(409, "replication-unavailable", str(error)) from None
+    response = HttpResponse(package, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{replication.package_name(run)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @router.post(

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from mutuals.accounts.permissions import may, viewer_for
-from mutuals.evaluation import services
+from mutuals.evaluation import replication, services
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun, RunStatus
 from mutuals.evaluation.services import EvaluationConfig, EvaluationError, create_run
 from mutuals.registry.models import Programme
@@ -120,10 +120,44 @@ def run_detail(request, pk: int):
             "verdict_meanings": impact.VERDICT_MEANINGS,
             "grade_scale": impact.GRADE_SCALE,
             "placebo_test": impact.PLACEBO_TEST,
+            "may_replicate": run.status == RunStatus.DONE
+            and may(viewer_for(request), "view", "observation"),
             "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
             "breadcrumbs": [("Home", reverse("home")), ("Evaluation", reverse("evaluations"))],
         },
     )
+
+
+@require_GET
+def run_replication(request, pk: int):
+    """The run's replication package: every panel it read, its results and the scripts to
+    reproduce them. The panels are providers' returns, so only those who may read every
+    provider's returns (auditors) may download it."""
+    viewer = _require(request, "view")
+    if not may(viewer, "view", "observation"):
+        raise PermissionDenied
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    try:
+        package = replication.build(run)
+    except replication.ReplicationError as error:
+        return render(
+            request,
+            "mutuals/evaluation/replication_refused.html",
+            {"run": run, "message": str(error), "breadcrumbs": _run_crumbs(run)},
+            status=409,
+        )
+    response = HttpResponse(package, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{replication.package_name(run)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _run_crumbs(run: EvaluationRun) -> list:
+    return [
+        ("Home", reverse("home")),
+        ("Evaluation", reverse("evaluations")),
+        (f"Run {run.pk}", run.get_absolute_url()),
+    ]
 
 
 @require_GET

@@ -1,0 +1,1 @@
+"""Scripts shipped in every replication package (see :mod:`mutuals.evaluation.replication`)."""
