@@ -339,6 +339,9 @@ def test_the_pdf_has_contents_page_numbers_and_every_section(demo):
     for words in ("Key findings", "Conclusion on value for money", "Evaluation run",
                   "Data fingerprint", demo["run"].fingerprint[:32], "Cannot be assessed"):  # fmt: skip
         assert words in everything, words
+    assert not re.search(r"\d[eE][+-]\d", everything), "no scientific notation in the PDF"
+    flowing = " ".join(everything.split())  # the PDF's text, lines rejoined
+    assert re.search(r"(rose|fell) by [\d.,]+ percentage points compared with", flowing)
 
 
 def test_long_tables_repeat_their_header_on_every_page(demo):

@@ -4,6 +4,8 @@ that they keep the page conventions."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -12,6 +14,8 @@ from mutuals.evaluation.models import Alert, EvaluationResult, EvaluationRun, Ru
 from mutuals.registry.models import Programme
 
 from .test_page_conventions import _sign_in_as, check_conventions
+
+SCIENTIFIC = re.compile(r"\d[eE][+-]\d")  # 6.83e+03, 1e-7: never on a page people read
 
 
 @pytest.fixture
@@ -27,8 +31,10 @@ def finished_run(world):
     common = {"run": run, "programme": programme, "metric": world["visits"], "grade": 3}
     EvaluationResult.objects.create(
         **common, cohort="2011-Q2", method="did", treated_units=2, comparison_units=3,
-        pre_periods=16, post_periods=5, att=1.25, se=0.3, ci_low=0.66, ci_high=1.84,
-        p_value=0.0001, verdict="too_early", assessable_from="2013-Q1",
+        pre_periods=16, post_periods=5, att=1.25, se=0.6, ci_low=-0.1, ci_high=2.6,
+        ci_level=0.95, p_value=0.06, verdict="too_early", assessable_from="2013-Q1",
+        reason="The 95% interval runs from −0.1 to +2.6 visits, which includes both no effect "
+        "and effects of 0.5 visits or more; it should be assessable after 8 post-periods.",
     )  # fmt: skip
     EvaluationResult.objects.create(
         **common, cohort="2011-Q2", method="synth", organisation=world["health"],
@@ -125,10 +131,14 @@ def test_the_dashboard_keeps_the_conventions_and_shows_the_portfolio(
         f"evaluation run {finished_run.pk}",
         "Too early to assess",
         "until 2013-Q1",
+        "rose by 1.25",  # each impact row read out in words
+        "the 95% interval runs from a fall of 0.100 to a rise of 2.60",
+        "includes both no effect and effects of 0.5 visits or more",
         "Providers at high risk of failure",
         "Special causes of concern",
     ):
         assert words in page, words
+    assert not SCIENTIFIC.search(page), SCIENTIFIC.search(page)
     # The whole-portfolio report names every provider with figures from its returns.
     downloads = ('href="/portfolio/report.pdf"', 'href="/portfolio/report.html"')
     assert all((link in page) == (role == "auditor") for link in downloads)
@@ -172,6 +182,7 @@ def test_the_scorecard_keeps_the_conventions_and_shows_the_provider(
         f'href="/organisations/{world["health"].pk}/report.pdf"',
     ):
         assert words in page, words
+    assert not SCIENTIFIC.search(page), SCIENTIFIC.search(page)
 
 
 def test_the_contract_page_shows_the_objectives_audit(client, world):
