@@ -268,6 +268,15 @@ SETTINGS: tuple[Setting, ...] = (
         1,
         "Staff control: fewer board seats elected by staff than this is flagged.",
     ),
+    Setting(
+        "MUTUALS_COMPLETE_RETURNS_SHARE",
+        _fraction,
+        0.9,
+        "Portfolio figures are as of the end of the latest quarter whose returns are "
+        "substantially complete: the organisations returning for it number at least this "
+        "share of those that returned in the busiest of the four quarters before (0.9 is "
+        "90%), so early returns cannot move the date.",
+    ),
 )
 
 

@@ -35,12 +35,13 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import polars as pl
-from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from mutuals.contracts.audit import OrganisationRef
 from mutuals.contracts.models import Contract, ContractStatus
 from mutuals.evaluation.models import Alert, AlertKind
 from mutuals.registry.models import Organisation, OrganisationKind
+from mutuals.returns.coverage import returns_coverage
 from mutuals.returns.models import CurrentObservation, Observation
 
 Rating = Literal["low", "medium", "high"]
@@ -183,18 +184,11 @@ def period_end(start: date, kind: str) -> date:
 
 
 def returns_as_of(today: date | None = None) -> date:
-    """The date the returns run to: the end of the latest period reported (never after
-    today); today when there are no returns."""
-    today = today or date.today()
-    latest = CurrentObservation.objects.aggregate(latest=Max("period_start"))["latest"]
-    if latest is None:
-        return today
-    kind = (
-        CurrentObservation.objects.filter(period_start=latest)
-        .values_list("period_kind", flat=True)
-        .first()
-    )
-    return min(period_end(latest, kind), today)
+    """The date the returns run to: the end of the latest quarter whose returns are
+    substantially complete (never after today), so that one provider's early return
+    cannot move every provider's risk; today when there are no returns. The rule is
+    :mod:`mutuals.returns.coverage`'s."""
+    return returns_coverage(today).as_of
 
 
 def _months_later(day: date, months: int) -> date:
@@ -560,7 +554,7 @@ def portfolio_risk(
     thresholds: RiskThresholds = DEFAULT_THRESHOLDS,
 ) -> PortfolioRisk:
     """Failure risk of every provider (default: :func:`assessed_providers`) in six queries,
-    after the two that find the default ``as_of``."""
+    after the one that finds the default ``as_of``."""
     as_of = as_of or returns_as_of()
     chosen = assessed_providers(as_of) if providers is None else providers
     assessments = _assess_all(chosen, as_of, thresholds)

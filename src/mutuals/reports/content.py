@@ -24,6 +24,7 @@ from mutuals.evaluation.monitoring import SeriesSpc, open_alerts, provider_spc
 from mutuals.registry.models import Organisation, ProgrammeMembership
 from mutuals.registry.risk import PortfolioRisk, RiskAssessment, failure_risk, portfolio_risk
 from mutuals.registry.risk import returns_as_of as _returns_as_of
+from mutuals.returns.coverage import ReturnsCoverage, returns_coverage
 from mutuals.returns.models import Observation, Submission
 from mutuals.returns.periods import quarter_from_index
 
@@ -70,6 +71,12 @@ class PortfolioFigures:
     results: tuple[EvaluationResult, ...]
     alerts: AlertCounts
     data: DataSources
+    coverage: ReturnsCoverage | None = None  # how complete the returns are, when read
+
+    @property
+    def as_of_sentence(self) -> str:
+        """Which quarter the figures are as of and how complete its returns are."""
+        return self.coverage.sentence(self.as_of) if self.coverage else ""
 
     @property
     def cohort_results(self) -> tuple[EvaluationResult, ...]:
@@ -95,11 +102,28 @@ class ProviderFigures:
     spc: tuple[SeriesSpc, ...]
     alerts: tuple[Alert, ...]
     data: DataSources
+    coverage: ReturnsCoverage | None = None  # how complete the returns are, when read
+
+    @property
+    def as_of_sentence(self) -> str:
+        """Which quarter the figures are as of and how complete its returns are."""
+        return self.coverage.sentence(self.as_of) if self.coverage else ""
 
 
 def returns_as_of() -> date:
     """The date the returns run to: savings and risk are measured as of it."""
     return _returns_as_of()
+
+
+def _as_of_and_coverage(
+    as_of: date | None, coverage: ReturnsCoverage | None
+) -> tuple[date, ReturnsCoverage | None]:
+    """The date to measure to: ``as_of`` when given, else the default the returns'
+    coverage gives (read here unless the caller already has it)."""
+    if as_of is not None:
+        return as_of, coverage
+    coverage = coverage or returns_coverage()
+    return coverage.as_of, coverage
 
 
 def results_of(run: EvaluationRun | None, **filters) -> tuple[EvaluationResult, ...]:
@@ -148,10 +172,17 @@ def alert_counts() -> AlertCounts:
     return AlertCounts({k: by_kind[k] for k in sorted(by_kind)}, providers)
 
 
-def gather_portfolio(run: EvaluationRun | None, *, as_of: date | None = None) -> PortfolioFigures:
+def gather_portfolio(
+    run: EvaluationRun | None,
+    *,
+    as_of: date | None = None,
+    coverage: ReturnsCoverage | None = None,
+) -> PortfolioFigures:
     """Every figure of the portfolio report and dashboard, as of ``as_of`` (default: the end
-    of the latest period returned), with the impact results of ``run`` (None: none yet)."""
-    as_of = as_of or returns_as_of()
+    of the latest quarter with substantially complete returns), with the impact results of
+    ``run`` (None: none yet). Pass the ``coverage`` a page already read to say how complete
+    the returns are without reading them twice."""
+    as_of, coverage = _as_of_and_coverage(as_of, coverage)
     return PortfolioFigures(
         as_of=as_of,
         audit=portfolio_audit(),
@@ -161,6 +192,7 @@ def gather_portfolio(run: EvaluationRun | None, *, as_of: date | None = None) ->
         results=results_of(run),
         alerts=alert_counts(),
         data=data_sources(),
+        coverage=coverage,
     )
 
 
@@ -171,10 +203,15 @@ def spin_out_cohort(organisation: Organisation) -> str | None:
 
 
 def gather_provider(
-    organisation: Organisation, run: EvaluationRun | None, *, as_of: date | None = None
+    organisation: Organisation,
+    run: EvaluationRun | None,
+    *,
+    as_of: date | None = None,
+    coverage: ReturnsCoverage | None = None,
 ) -> ProviderFigures:
-    """Every figure of one provider's scorecard and report."""
-    as_of = as_of or returns_as_of()
+    """Every figure of one provider's scorecard and report, as of ``as_of`` (default: the
+    portfolio's, so a scorecard and the dashboard agree)."""
+    as_of, coverage = _as_of_and_coverage(as_of, coverage)
     held = Contract.objects.filter(provider=organisation)
     memberships = ProgrammeMembership.objects.filter(
         organisation=organisation, role=ProgrammeMembership.Role.SPIN_OUT
@@ -200,4 +237,5 @@ def gather_provider(
         spc=tuple(provider_spc(organisation)),
         alerts=tuple(open_alerts(organisation)),
         data=data_sources(Organisation.objects.filter(pk=organisation.pk)),
+        coverage=coverage,
     )

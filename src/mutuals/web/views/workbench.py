@@ -11,10 +11,12 @@ latest finished evaluation run of everything, when there is one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,11 +28,12 @@ from mutuals.publishing.models import Item, ItemKind
 from mutuals.registry.models import Organisation
 from mutuals.reports import figures as report_figures
 from mutuals.reports import findings as portfolio_text
+from mutuals.reports import impact, tables
 from mutuals.reports import provider as provider_text
-from mutuals.reports import tables
 from mutuals.reports.content import gather_portfolio, gather_provider
 from mutuals.reports.control import dashboard_context as control_dashboard
 from mutuals.reports.sentences import risk_sentence, savings_sentence
+from mutuals.returns.coverage import AsOfError, QuarterReturns, ReturnsCoverage, returns_coverage
 from mutuals.web.access import provider_for
 
 
@@ -60,9 +63,58 @@ def _inline(svg: str) -> SafeString:
 # --- the portfolio ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AsOfChoice:
+    """The quarter a person asked to see the portfolio as of (``?as_of=2018-Q4``): none
+    for the default, and what is wrong with the request when it cannot be met."""
+
+    text: str
+    quarter: QuarterReturns | None
+    problem: str
+
+    def as_of(self, coverage: ReturnsCoverage) -> date | None:
+        """The date to measure to; None for the default."""
+        return coverage.as_of_for(self.quarter) if self.quarter else None
+
+    @property
+    def query(self) -> str:
+        """The query string that keeps the choice on the report downloads."""
+        return "?" + urlencode({"as_of": self.quarter.label}) if self.quarter else ""
+
+
+def _as_of_choice(request, coverage: ReturnsCoverage) -> AsOfChoice:
+    text = request.GET.get("as_of", "").strip()
+    if not text:
+        return AsOfChoice("", None, "")
+    try:
+        return AsOfChoice(text, coverage.choose(text), "")
+    except AsOfError as error:
+        return AsOfChoice(text, None, str(error))
+
+
+def _as_of_options(coverage: ReturnsCoverage, choice: AsOfChoice) -> list[dict]:
+    """The quarters with returns, latest first, each saying how complete it is."""
+    selected = choice.quarter or coverage.default
+    options = []
+    for quarter in reversed(coverage.quarters):
+        text = f"{quarter.label}, to {coverage.as_of_for(quarter):%-d %B %Y}"
+        if quarter == coverage.default and quarter.complete:
+            text += " (the default: latest substantially complete)"
+        elif quarter == coverage.default:
+            text += " (the default)"
+        elif not quarter.complete:
+            text += " (returns not substantially complete)"
+        options.append({"value": quarter.label, "text": text, "selected": quarter == selected})
+    return options
+
+
 def portfolio(request):
     viewer = _portfolio_viewer(request)
-    figures = gather_portfolio(reports.latest_full_run())
+    coverage = returns_coverage()
+    choice = _as_of_choice(request, coverage)
+    figures = gather_portfolio(
+        reports.latest_full_run(), as_of=choice.as_of(coverage), coverage=coverage
+    )
     totals = figures.savings.totals
     savings_chart = None
     if totals.contracts:
@@ -115,10 +167,20 @@ def portfolio(request):
                 for a in figures.risk.high
             ),
             "may_download": may(viewer, "view", "observation"),
+            "multiplicity_sentence": impact.multiplicity_sentence(
+                figures.run.multiplicity if figures.run else None
+            ),
+            "grade_scale": impact.GRADE_SCALE,
+            "report_pdf_url": reverse("portfolio-report-pdf") + choice.query,
+            "report_html_url": reverse("portfolio-report-html") + choice.query,
+            "as_of_options": _as_of_options(coverage, choice),
+            "as_of_problem": choice.problem,
+            "problems": [("#as_of", choice.problem)] if choice.problem else [],
             "publishing": _publishing(viewer, ItemKind.PORTFOLIO),
             "staff_control": control_dashboard(figures.as_of),
             "breadcrumbs": [("Home", reverse("home"))],
         },
+        status=400 if choice.problem else 200,
     )
 
 
@@ -127,7 +189,16 @@ def portfolio_report(request, format_: str):
     every provider's returns (auditors)."""
     if not may(_portfolio_viewer(request), "view", "observation"):
         raise PermissionDenied
-    return reports.attachment(reports.build_portfolio(reports.latest_full_run()), format_)
+    as_of = None
+    if request.GET.get("as_of", "").strip():
+        coverage = returns_coverage()
+        choice = _as_of_choice(request, coverage)
+        if choice.problem:  # the portfolio page names the problem beside the choice
+            return redirect(reverse("portfolio") + "?" + urlencode({"as_of": choice.text}))
+        as_of = choice.as_of(coverage)
+    return reports.attachment(
+        reports.build_portfolio(reports.latest_full_run(), as_of=as_of), format_
+    )
 
 
 # --- one provider ----------------------------------------------------------------------------
@@ -174,6 +245,8 @@ def scorecard(request, pk: int):
         {
             "organisation": organisation,
             "figures": figures,
+            "grade_scale": impact.GRADE_SCALE,
+            "placebo_test": impact.PLACEBO_TEST,
             "findings": provider_text.findings(figures),
             "risk_sentence": risk_sentence(figures.risk),
             "savings": savings,

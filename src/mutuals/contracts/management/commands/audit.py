@@ -35,7 +35,10 @@ class Command(BaseCommand):
             dest="as_of",
             default=None,
             metavar="YYYY-MM-DD",
-            help="date for savings and risk (default: the end of the latest period returned)",
+            help=(
+                "date for savings and risk (default: the end of the latest quarter whose "
+                "returns are substantially complete)"
+            ),
         )
 
     def handle(self, *args, **options):
