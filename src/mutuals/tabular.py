@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from mutuals.errors import ImportRejected, Problem
+from mutuals.exports import restore_text
 from mutuals.returns.services import write_rejects
 from mutuals.returns.tables import ROW, read_table
 from mutuals.returns.validation import FORMULA
@@ -92,7 +93,8 @@ def _prepare_row(cells, row, prepare) -> Saver:
             raise CellError(
                 column, f"'{text}' looks like a spreadsheet formula: enter the value itself"
             )
-    return prepare(cells, row)
+    # an export's protective quote (see mutuals.exports) comes off after the formula check
+    return prepare({column: restore_text(text) for column, text in cells.items()}, row)
 
 
 def _problems_from(error: ValidationError, row: int) -> list[Problem]:

@@ -27,6 +27,7 @@ from mutuals.accounts import audit
 from mutuals.engagement.errors import InvalidSurvey, SurveyError
 from mutuals.engagement.models import Invitation, Survey, SurveyLink, SurveyStatus
 from mutuals.engagement.tokens import digest, new_token
+from mutuals.exports import neutralise_text
 from mutuals.governance.models.register import STAFF_GROUPS, Person, employed_on
 from mutuals.registry.models import Organisation
 
@@ -185,7 +186,8 @@ def write_links(links: Sequence[IssuedLink], handle: TextIO, base_url: str) -> N
     writer = csv.writer(handle)
     writer.writerow(LINK_COLUMNS)
     for link in links:
-        writer.writerow((link.reference, link.name, link.group, root + link.path()))
+        cells = (link.reference, link.name, link.group, root + link.path())
+        writer.writerow([neutralise_text(cell) for cell in cells])  # opened for a mail merge
 
 
 def _locked(survey: Survey) -> Survey:

@@ -30,6 +30,7 @@ from mutuals.evaluation.estimates import fingerprint_step, plan_step
 from mutuals.evaluation.fingerprint import ESTIMATOR_LIBRARIES, Fingerprint, _version
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun, RunStatus
 from mutuals.evaluation.services import EvaluationConfig, steps_with_panels
+from mutuals.exports import neutralise_text
 from mutuals.registry.models import Organisation
 from mutuals.returns.periods import quarter_from_index
 
@@ -144,10 +145,10 @@ def _organisations(units: set[int]) -> bytes:
     """Who each panel unit is: its id, identifier (ODS code, company or charity number),
     name and kind."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)  # names are people's text: quoted for spreadsheets
     writer.writerow(["unit", "identifier", "name", "kind"])
     for o in Organisation.objects.filter(pk__in=units).order_by("pk"):
-        writer.writerow([o.pk, o.identifier or "", o.name, o.kind])
+        writer.writerow([o.pk, neutralise_text(o.identifier), neutralise_text(o.name), o.kind])
     return out.getvalue().encode()
 
 

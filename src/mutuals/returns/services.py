@@ -11,6 +11,7 @@ import polars as pl
 
 from mutuals.accounts import audit
 from mutuals.errors import ImportRejected, Problem
+from mutuals.exports import neutralise_frame, neutralise_text
 from mutuals.registry.models import Organisation
 from mutuals.returns.loading import COLUMNS, bulk_load
 from mutuals.returns.models import CurrentObservation, Metric, Submission
@@ -120,6 +121,12 @@ def _single_organisation(valid: pl.DataFrame) -> Organisation | None:
 
 
 def write_rejects(table: pl.DataFrame, problems: list[Problem], path: Path) -> Path:
+    """The rejected rows beside ``path``, with their reasons, as ``FILE.rejects.csv``.
+
+    The rows echo what was uploaded, formula text included, into a file people open to
+    fix, so its text is neutralised (numbers as written are left alone). Shared by the
+    returns import and the table imports of :mod:`mutuals.tabular`.
+    """
     reasons: dict[int, list[str]] = {}
     for problem in problems:
         reasons.setdefault(problem.row, []).append(f"{problem.column}: {problem.reason}")
@@ -129,7 +136,7 @@ def write_rejects(table: pl.DataFrame, problems: list[Problem], path: Path) -> P
     )
     rejected = table.join(reason_frame, on=ROW, how="inner").sort(ROW)
     target = path.with_name(path.name + ".rejects.csv")
-    rejected.rename({ROW: "row"}).write_csv(target)
+    neutralise_frame(rejected.rename({ROW: "row"})).write_csv(target)
     return target
 
 
@@ -137,7 +144,10 @@ EXPORT_COLUMNS = ("organisation", "metric", "period", "value", "numerator", "den
 
 
 def export_returns(out: Path | str) -> int:
-    """Write every current observation in the import columns; returns the row count."""
+    """Write every current observation in the import columns; returns the row count.
+
+    Names are neutralised (a metric code may begin with ``-``), so the file is safe to open
+    in a spreadsheet; the importer takes the quote off again. Numbers are written as is."""
     rows = (
         CurrentObservation.objects.order_by("organisation_id", "metric_id", "period_start")
         .values_list(
@@ -159,9 +169,9 @@ def export_returns(out: Path | str) -> int:
         for ods, company, charity, metric, period, value, numerator, denominator in rows:
             writer.writerow(
                 (
-                    ods or company or charity,
-                    metric,
-                    period,
+                    neutralise_text(ods or company or charity),
+                    neutralise_text(metric),
+                    neutralise_text(period),
                     repr(value),
                     _blank(numerator),
                     _blank(denominator),

@@ -6,6 +6,10 @@ spreadsheet formula text; unknown organisation or metric; unparseable period
 or number; impossible negatives; a zero denominator; rows repeated within the
 file.
 
+Formula text is judged as typed, but an organisation or metric is looked up without
+the quote an export puts before formula text (``'-margin`` is the metric ``-margin``:
+see :mod:`mutuals.exports`), so an exported file imports as itself.
+
 A national file has millions of rows, so validation runs in two passes that
 reach the verdicts of applying every rule to every row. The screen judges each
 distinct organisation, metric and period once, and reads each number as
@@ -25,6 +29,7 @@ from math import prod
 import polars as pl
 
 from mutuals.errors import Problem
+from mutuals.exports import restored
 from mutuals.returns.periods import PeriodError, parse_period
 from mutuals.returns.tables import ROW
 
@@ -152,7 +157,7 @@ def _per_value(column: pl.Series, judge: Callable[[pl.Series], pl.DataFrame]) ->
 
 
 def _organisations(text: pl.Series, lookups: Lookups) -> pl.DataFrame:
-    ids = text.replace_strict(lookups.organisations, default=None, return_dtype=pl.Int64)
+    ids = restored(text).replace_strict(lookups.organisations, default=None, return_dtype=pl.Int64)
     return pl.DataFrame(
         {
             "organisation_id": ids,
@@ -163,12 +168,13 @@ def _organisations(text: pl.Series, lookups: Lookups) -> pl.DataFrame:
 
 
 def _metrics(text: pl.Series, lookups: Lookups) -> pl.DataFrame:
-    ids = text.replace_strict(
+    codes = restored(text)
+    ids = codes.replace_strict(
         {code: pk for code, (pk, _) in lookups.metrics.items()},
         default=None,
         return_dtype=pl.Int64,
     )
-    negatives = text.replace_strict(
+    negatives = codes.replace_strict(
         {code: allowed for code, (_, allowed) in lookups.metrics.items()},
         default=False,
         return_dtype=pl.Boolean,
@@ -221,10 +227,10 @@ def _parse(table: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
     metric_ids = {code: ids[0] for code, ids in lookups.metrics.items()}
     negatives = {ids[0]: ids[1] for ids in lookups.metrics.values()}
     table = table.with_columns(
-        pl.col("organisation")
+        restored(pl.col("organisation"))
         .replace_strict(lookups.organisations, default=None, return_dtype=pl.Int64)
         .alias("organisation_id"),
-        pl.col("metric")
+        restored(pl.col("metric"))
         .replace_strict(metric_ids, default=None, return_dtype=pl.Int64)
         .alias("metric_id"),
         *[_finite(pl.col(name)).alias(f"{name}_number") for name in ("value", *OPTIONAL_NUMBERS)],

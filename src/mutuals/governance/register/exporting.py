@@ -1,7 +1,8 @@
 """Exporting a provider's register in the import's columns, so a file can go round trip.
 
 Holdings are exported with their whole history (closed rows carry ``valid_until``); importing
-the export again changes nothing.
+the export again changes nothing. Text that a spreadsheet would run as a formula is written
+with a leading quote (:mod:`mutuals.exports`), which the importer takes off again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import csv
 import io
 from pathlib import Path
 
+from mutuals.exports import neutralise_text
 from mutuals.governance.models.register import BoardSeat, Holding, Person
 from mutuals.governance.register.importing import (
     BOARD_OPTIONAL,
@@ -29,6 +31,10 @@ COLUMNS = {
 
 
 def _text(value) -> str:
+    """A cell's text: stored text neutralised, as the file is opened in spreadsheets;
+    numbers, dates and yes/no as written, since they are never formulas."""
+    if isinstance(value, str):
+        return neutralise_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -66,9 +72,10 @@ ROWS = {"people": people_rows, "holdings": holding_rows, "board": board_rows}
 
 
 def register_csv(organisation: Organisation, table: str) -> str:
-    """One table of the register as CSV text."""
+    """One table of the register as CSV text, in spreadsheets' own dialect: its line ends
+    are CRLF, so a carriage return inside a cell is quoted rather than ending the row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)
     writer.writerow(COLUMNS[table])
     for row in ROWS[table](organisation):
         writer.writerow([_text(value) for value in row])
@@ -82,6 +89,6 @@ def export_register(organisation: Organisation, folder: Path | str) -> dict[str,
     written = {}
     for table in COLUMNS:
         path = folder / f"{table}.csv"
-        path.write_text(register_csv(organisation, table), encoding="utf-8")
+        path.write_text(register_csv(organisation, table), encoding="utf-8", newline="")
         written[table] = path
     return written

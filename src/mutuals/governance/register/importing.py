@@ -17,6 +17,9 @@
 
 The three tables are one transaction: a problem anywhere imports nothing, and every
 problem is named by table, row and column. Every change is in the audit trail.
+
+A cell the export wrote with a quote before formula text (``'=...``, so a spreadsheet does
+not run it) is read without that quote, so importing an export changes nothing.
 """
 
 from __future__ import annotations

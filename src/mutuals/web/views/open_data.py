@@ -20,6 +20,7 @@ from django.urls import reverse
 from mutuals.accounts.permissions import ANONYMOUS, visible
 from mutuals.contracts.audit import audit_contracts
 from mutuals.contracts.ocds import export_release_package
+from mutuals.exports import neutralise_frame
 from mutuals.registry.models import ProgrammeMembership
 from mutuals.returns.models import Metric
 
@@ -175,10 +176,13 @@ def download(request, table: str, format_: str):
 
 
 def frame_download(frame: pl.DataFrame, format_: str, stem: str) -> HttpResponse:
-    """``frame`` as a CSV or Parquet attachment named ``stem.format_`` (a key of FORMATS)."""
+    """``frame`` as a CSV or Parquet attachment named ``stem.format_`` (a key of FORMATS).
+
+    CSV is opened in spreadsheets, so its formula-like text is neutralised; Parquet is
+    read by programs, which are given the text as it is."""
     buffer = io.BytesIO()
     if format_ == "csv":
-        frame.write_csv(buffer)
+        neutralise_frame(frame).write_csv(buffer)
     else:
         frame.write_parquet(buffer)
     return _attachment(buffer.getvalue(), FORMATS[format_], f"{stem}.{format_}")

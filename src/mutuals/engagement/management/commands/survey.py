@@ -9,6 +9,7 @@ from mutuals.engagement.importing import import_responses
 from mutuals.engagement.models import Survey
 from mutuals.engagement.results import results_table, survey_results
 from mutuals.errors import FileUnreadable, ImportRejected
+from mutuals.exports import neutralise_frame
 from mutuals.registry.lookup import organisation_by_key
 from mutuals.registry.models import Organisation
 
@@ -120,16 +121,24 @@ class Command(BaseCommand):
         results = survey_results(chosen)
         table = results_table(results)
         if out:
-            writer = table.write_parquet if out.endswith(".parquet") else table.write_csv
-            writer(out)
+            _write_scores(table, out)
             self.stdout.write(f"Wrote {table.height} rows to {out}.")
         else:
-            self.stdout.write(table.write_csv(), ending="")
+            self.stdout.write(neutralise_frame(table).write_csv(), ending="")
         for result in results:
             if not result.is_closed:
                 self.stderr.write(f"Survey {result.survey.pk} is open: no scores until it closes.")
             elif result.hidden_sentence:
                 self.stderr.write(f"Survey {result.survey.pk}: {result.hidden_sentence}")
+
+
+def _write_scores(table, out: str) -> None:
+    """Parquet as it is, for programs; CSV with formula-like text neutralised, as people
+    open it in spreadsheets (a group's label is whatever the survey's manager typed)."""
+    if out.endswith(".parquet"):
+        table.write_parquet(out)
+    else:
+        neutralise_frame(table).write_csv(out)
 
 
 def _date(text: str) -> dt.date:
