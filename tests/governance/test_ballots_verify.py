@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from governance.ballot_world import add_person, draft, option, provider, staff  # noqa: F401
 from mutuals.governance import ballots
-from mutuals.governance.models import Ballot, BallotEvent, Elector, Vote
+from mutuals.governance.models import Ballot, BallotEvent, Elector, StaffVoteRecord, Vote
 
 
 @pytest.fixture
@@ -141,3 +141,202 @@ def test_tick_command_reports_what_it_did(provider, staff):
     out = io.StringIO()
     call_command("ballot", "tick", stdout=out)
     assert "No ballot is due" in out.getvalue()
+
+
+# Cutting entries off the end of the log: the chain alone still links, so the ballot's
+# sealed head (its entry count and last hash under the key) and the published result catch it.
+
+
+def _sealed_head(ballot):
+    """The ballot's sealed head row, as a database writer would reach it."""
+    from mutuals.governance.models import SealedHead  # imported here: new with the seal
+
+    return SealedHead.objects.filter(ballot=ballot)
+
+
+def _last_entry(ballot) -> BallotEvent:
+    return BallotEvent.objects.filter(ballot=ballot).order_by("-sequence").first()
+
+
+def _opened(provider) -> Ballot:
+    ballot = ballots.create_ballot(draft(provider))
+    ballots.freeze(ballot.pk)
+    return ballots.open_ballot(ballot.pk)
+
+
+def _unvote(ballot, person, receipt) -> None:
+    """Remove a vote as a database writer would: the vote and the voter's has-voted mark."""
+    Vote.objects.filter(ballot=ballot, receipt_digest=receipt.digest).delete()
+    Elector.objects.filter(ballot=ballot, person=person).update(has_voted=False)
+
+
+def test_deleting_the_final_close_entry_is_detected(provider, staff):
+    ballot = _opened(provider)
+    for person, label in zip(staff, ["Yes", "No", "Yes"], strict=False):
+        ballots.cast_vote(ballot.pk, person.user, option(ballot, label))
+    ballots.close_ballot(ballot.pk)
+    close = _last_entry(ballot)
+    assert close.kind == "close" and ballots.verify(ballot.pk).ok
+    close.delete()
+    assert _problems(ballot) == [
+        f"the log ends at entry #{close.sequence - 1} but its sealed head says "
+        f"{close.sequence} entries: entries were removed from its end",
+        "the ballot is marked closed, but its log has no close entry: the log ends at entry "
+        f"#{close.sequence - 1} (cast), so its status was changed in the database or entries "
+        "were removed from the end of its log",
+    ]
+
+
+def test_deleting_the_last_cast_with_its_vote_and_mark_is_detected(provider, staff):
+    ballot = _opened(provider)
+    receipts = [
+        ballots.cast_vote(ballot.pk, person.user, option(ballot, label))
+        for person, label in zip(staff, ["Yes", "No", "Yes"], strict=False)
+    ]
+    cast = _last_entry(ballot)
+    assert cast.kind == "cast" and cast.sequence == 6
+    cast.delete()
+    _unvote(ballot, staff[2], receipts[2])
+    assert _problems(ballot) == [
+        "the log ends at entry #5 but its sealed head says 6 entries: entries were removed "
+        "from its end"
+    ]
+
+
+def test_a_ballot_marked_closed_without_a_close_entry_is_detected(provider, staff):
+    ballot = _opened(provider)
+    ballots.cast_vote(ballot.pk, staff[0].user, option(ballot, "Yes"))
+    Ballot.objects.filter(pk=ballot.pk).update(status="closed")
+    assert _problems(ballot) == [
+        "the ballot is marked closed, but its log has no close entry: the log ends at entry "
+        "#4 (cast), so its status was changed in the database or entries were removed from "
+        "the end of its log"
+    ]
+
+
+def test_a_published_ballot_whose_status_was_set_back_is_detected(tallied):
+    Ballot.objects.filter(pk=tallied.pk).update(status="open")
+    assert _problems(tallied) == [
+        "the ballot is marked open, but its log has a close entry (#8) and a tally entry "
+        "(#9): its status was changed in the database"
+    ]
+
+
+def test_a_rollback_to_a_copied_seal_is_caught_by_the_published_result(provider, staff):
+    ballot = _opened(provider)
+    for person, label in zip(staff, ["Yes", "No", "Yes"], strict=False):
+        ballots.cast_vote(ballot.pk, person.user, option(ballot, label))
+    sealed = _sealed_head(ballot)
+    copied = sealed.values("entries", "head_hash", "seal").get()  # before the last cast
+    last = ballots.cast_vote(ballot.pk, staff[3].user, option(ballot, "No"))
+    ballots.tally(ballots.close_ballot(ballot.pk).pk)
+    held = ballots.result(Ballot.objects.get(pk=ballot.pk))  # an outsider keeps a copy
+    assert (held.log_entries, held.log_head) == (9, _last_entry(ballot).entry_hash)
+    assert ballots.verify(ballot.pk, published=held.published_log).ok
+
+    # A database writer without the key rolls the ballot back to before the last cast,
+    # consistently: the log's tail, the vote, its mark, the staff vote record, the status,
+    # and the seal row they copied then.
+    BallotEvent.objects.filter(ballot=ballot, sequence__gt=copied["entries"]).delete()
+    _unvote(ballot, staff[3], last)
+    StaffVoteRecord.objects.filter(ballot=ballot).delete()
+    Ballot.objects.filter(pk=ballot.pk).update(status="open")
+    sealed.update(**copied)
+
+    shortened = (
+        "the log ends at entry #6 but the published result says it had 9 entries, ending in "
+        f"{held.log_head[:16]}…: entries were removed from its end after the result was "
+        "published"
+    )
+    report = ballots.verify(ballot.pk, published=held.published_log)
+    assert report.problems == [shortened]
+    head_only = ballots.PublishedLog(head=held.log_head)
+    assert ballots.verify(ballot.pk, published=head_only).problems == [
+        f"no entry of the log has the published head {held.log_head[:16]}…: the log was "
+        "shortened or rewritten after the result was published, or the head is another "
+        "ballot's"
+    ]
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="failed verification: 1 problem"):
+        call_command(
+            "ballot", "verify", str(ballot.pk), published_entries=held.log_entries,
+            published_head=held.log_head, stdout=io.StringIO(), stderr=errors,
+        )  # fmt: skip
+    assert shortened in errors.getvalue()
+
+
+def test_a_log_rewritten_after_publication_differs_from_the_published_head(tallied):
+    held = ballots.result(tallied)
+    entry = _last_entry(tallied)
+    BallotEvent.objects.filter(pk=entry.pk).update(entry_hash="e" * 64)
+    problems = ballots.verify(tallied.pk, published=held.published_log).problems
+    assert (
+        f"log entry #9 (tally) is not the one the published result ends in "
+        f"({held.log_head[:16]}…): the log was rewritten after the result was published"
+    ) in problems
+
+
+def test_unaltered_ballots_verify_at_every_stage_and_against_their_result(provider, staff):
+    ballot = ballots.create_ballot(draft(provider))
+    assert ballots.verify(ballot.pk).ok
+    ballots.freeze(ballot.pk)
+    assert ballots.verify(ballot.pk).ok
+    ballots.open_ballot(ballot.pk)
+    ballots.cast_vote(ballot.pk, staff[0].user, option(ballot, "No"))
+    assert ballots.verify(ballot.pk).ok
+    ballots.close_ballot(ballot.pk)
+    assert ballots.verify(ballot.pk).ok
+    held = ballots.result(ballots.tally(ballot.pk))
+    report = ballots.verify(ballot.pk, published=held.published_log)
+    assert report.ok and report.entries == held.log_entries == 6
+    out = io.StringIO()
+    call_command("ballot", "verify", str(ballot.pk), published_head=held.log_head, stdout=out)
+    assert "verified: 6 log entries chain correctly" in out.getvalue()
+    assert f"the log still holds the published head {held.log_head[:16]}…" in out.getvalue()
+
+
+def test_a_cast_after_the_tail_was_cut_leaves_the_gap_in_the_log(provider, staff):
+    """Appends chain from the sealed head, not from whatever row is last, so a later cast
+    does not paper over entries removed before it."""
+    ballot = _opened(provider)
+    first = ballots.cast_vote(ballot.pk, staff[0].user, option(ballot, "Yes"))
+    _last_entry(ballot).delete()
+    _unvote(ballot, staff[0], first)
+    ballots.cast_vote(ballot.pk, staff[1].user, option(ballot, "No"))
+    problems = _problems(ballot)
+    assert "log entry #4 is missing: the log goes from #3 to #5" in problems
+
+
+@pytest.mark.parametrize("alteration", ["seal rewritten", "seal deleted"])
+def test_a_cast_or_step_is_refused_when_the_sealed_head_was_altered(provider, staff, alteration):
+    ballot = _opened(provider)
+    sealed = _sealed_head(ballot)
+    if alteration == "seal deleted":
+        sealed.delete()
+        named = "the ballot's sealed head is missing, yet its log runs to entry #3"
+    else:
+        sealed.update(seal="0" * 64)
+        named = "the ballot's sealed head was rewritten without the key"
+    assert _problems(ballot)[0].startswith(named)
+    with pytest.raises(ballots.LogAltered, match=f"mutuals ballot verify {ballot.pk}"):
+        ballots.cast_vote(ballot.pk, staff[0].user, option(ballot, "Yes"))
+    with pytest.raises(ballots.LogAltered, match="nothing was recorded"):
+        ballots.close_ballot(ballot.pk)
+    assert not Vote.objects.filter(ballot=ballot).exists()
+    assert Ballot.objects.get(pk=ballot.pk).status == "open"
+
+
+def test_tick_leaves_a_ballot_with_an_altered_log_and_runs_the_others(provider, staff):
+    altered, other = _opened(provider), _opened(provider)
+    _sealed_head(altered).update(seal="0" * 64)
+    later = timezone.now() + dt.timedelta(days=8)
+    report = ballots.tick(now=later)
+    assert [ballot.pk for ballot in report.closed] == [other.pk]
+    assert [(ballot.pk, why) for ballot, why in report.waiting] == [
+        (
+            altered.pk,
+            "its log was altered outside Mutuals, so nothing more is added to it; "
+            f"`mutuals ballot verify {altered.pk}` names what was altered",
+        )
+    ]
+    assert Ballot.objects.get(pk=altered.pk).status == "open"

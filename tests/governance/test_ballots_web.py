@@ -214,3 +214,38 @@ def test_the_form_asks_which_spin_out_option_is_for_and_against(world, people):
     )
     ballot = Ballot.objects.get(question=form["question"])
     assert dict(ballot.options.values_list("label", "counts_as")) == {"No": "against", "Yes": "for"}
+
+
+def test_the_result_page_publishes_the_log_and_checks_a_copy_against_it(world, people):
+    from mutuals.governance.models import BallotEvent, Elector, SealedHead
+
+    manager = _client_for(people["manager"])
+    ballot = _create(manager, world["health"])
+    for step in ("freeze", "open"):
+        manager.post(reverse("ballot-manage", args=[ballot.pk]), {"step": step})
+    for person, label in zip(people["voters"], ["Yes", "No"], strict=False):
+        _vote(_client_for(person.user), ballot, label)
+    sealed = SealedHead.objects.filter(ballot=ballot)
+    copied = sealed.values("entries", "head_hash", "seal").get()
+    manager.post(reverse("ballot-manage", args=[ballot.pk]), {"step": "close"})
+    url = reverse("ballot-result", args=[ballot.pk])
+    tally = BallotEvent.objects.get(ballot=ballot, kind="tally")
+    page = _ok(manager.get(url))
+    assert f"{tally.sequence} entries" in page and tally.entry_hash in page
+    held = {"log_entries": tally.sequence, "log_head": tally.entry_hash}
+    assert "The log still holds the result you have" in _ok(manager.get(url, held))
+    wrong = _ok(manager.get(url, {"log_entries": "seven", "log_head": "abc"}), 400)
+    assert "Enter the log head as the 64 letters and digits" in wrong
+
+    # Rolled back to before the close, with the seal row copied then: the page itself
+    # still tells someone holding the published result that entries were removed.
+    BallotEvent.objects.filter(ballot=ballot, sequence__gt=copied["entries"]).delete()
+    Ballot.objects.filter(pk=ballot.pk).update(status="open")
+    sealed.update(**copied)
+    assert Elector.objects.filter(ballot=ballot, has_voted=True).count() == 2
+    assert manager.get(url).status_code == 404
+    page = _ok(manager.get(url, held))
+    assert (
+        f"The log ends at entry #{copied['entries']} but the published result says it "
+        f"had {tally.sequence} entries"
+    ) in page

@@ -37,6 +37,10 @@ class BallotResult(Schema):
     results_digest: str = Field(
         description="SHA-256 of the sorted '<receipt digest>:<option position>' lines."
     )
+    log_entries: int = Field(
+        description="How many entries the ballot's log had at the tally; keep it with "
+        "log_head to detect entries later cut from the log."
+    )
 
 
 class BallotSummary(Schema):
@@ -55,7 +59,10 @@ class BallotSummary(Schema):
 
 class BallotDetail(BallotSummary):
     options: list[OptionCount]
-    log_head: str = Field(description="Hash of the newest entry in the ballot's log.")
+    log_head: str = Field(
+        description="Hash of the newest entry in the ballot's log; once published, the hash "
+        "of its tally entry (the head at the tally)."
+    )
     result: BallotResult | None = Field(description="Null until the result is published.")
 
 
@@ -125,6 +132,7 @@ def get_ballot(request, id: int = Path(..., ge=1, le=MAX_ID)):
             "votes": found.votes,
             "turnout": found.turnout,
             "results_digest": found.results_digest,
+            "log_entries": found.log_entries,
         },
     }
 

@@ -5,6 +5,8 @@
 - :mod:`.tally` — count, publish, find a vote by receipt;
 - :mod:`.verify` — recompute the log, seals, counts and tally;
 - :mod:`.chain` and :mod:`.secrecy` — the hash chain, receipts, seals and fingerprints;
+- :mod:`.sealed_head`, :mod:`.stages` and :mod:`.published` — the log's length and head
+  sealed on the ballot, its steps against its status, and a published result held to it;
 - :mod:`.errors` — what can go wrong, in words.
 """
 
@@ -13,6 +15,7 @@ from mutuals.governance.ballots.errors import (
     AlreadyVoted,
     BallotError,
     BallotInvalid,
+    LogAltered,
     NotInElectorate,
     NotOpen,
     ReceiptNotFound,
@@ -28,6 +31,7 @@ from mutuals.governance.ballots.lifecycle import (
     open_ballot,
     tick,
 )
+from mutuals.governance.ballots.published import PublishedLog
 from mutuals.governance.ballots.tally import (
     Result,
     find_receipt,
@@ -42,8 +46,10 @@ __all__ = [
     "BallotDraft",
     "BallotError",
     "BallotInvalid",
+    "LogAltered",
     "NotInElectorate",
     "NotOpen",
+    "PublishedLog",
     "Receipt",
     "ReceiptNotFound",
     "Result",

@@ -8,10 +8,18 @@ against the same tables; every other ballot step uses the ORM.
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import IntegrityError, connection
 
-from mutuals.governance.ballots import chain
-from mutuals.governance.models import Ballot, BallotEvent, BallotOption, Elector, Person, Vote
+from mutuals.governance.ballots import chain, sealed_head
+from mutuals.governance.models import (
+    Ballot,
+    BallotEvent,
+    BallotOption,
+    Elector,
+    Person,
+    SealedHead,
+    Vote,
+)
 
 
 def _table(model) -> str:
@@ -81,26 +89,40 @@ def locked_status(cursor, ballot_id: int) -> str:
     return cursor.fetchone()[0]
 
 
-def append_cast(cursor, ballot_id: int) -> None:
-    """A "cast" entry at the end of the log: no time, empty payload (see :mod:`.chain`)."""
+def sealed_head_of(cursor, ballot_id: int) -> sealed_head.Head:
+    """The sealed head of the ballot's log, checked (see :mod:`.sealed_head`). Read by a
+    statement of its own once the ballot's lock is held, never joined to the locking one: a
+    cast that waited for the lock would otherwise see the head as it was before it waited
+    (PostgreSQL re-reads only the locked row). Only the lock's holder writes the head."""
     cursor.execute(
-        f"SELECT sequence, entry_hash FROM {_table(BallotEvent)} WHERE ballot_id = %s "
-        "ORDER BY sequence DESC LIMIT 1",
+        f"SELECT entries, head_hash, seal FROM {_table(SealedHead)} WHERE ballot_id = %s",
         [ballot_id],
     )
-    last = cursor.fetchone()
-    sequence, previous = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)
+    row = cursor.fetchone()
+    if row is None:  # an open ballot's log has entries, so a sealed head
+        raise sealed_head.altered(ballot_id)
+    return sealed_head.checked(ballot_id, sealed_head.Head(*row))
+
+
+def append_cast(cursor, ballot_id: int) -> None:
+    """A "cast" entry after the log's sealed head (no time, empty payload: see
+    :mod:`.chain`), and the new head sealed, under the ballot's lock. If the head is missing
+    or its seal fails, nothing is added."""
+    head = sealed_head_of(cursor, ballot_id)
+    sequence = head.entries + 1
+    entry = chain.entry_hash(ballot_id, sequence, "cast", None, {}, head.hash)
     payload = BallotEvent._meta.get_field("payload").get_db_prep_save({}, connection)
+    try:
+        cursor.execute(
+            f"INSERT INTO {_table(BallotEvent)} "
+            "(ballot_id, sequence, kind, at, payload, previous_hash, entry_hash) "
+            "VALUES (%s, %s, %s, NULL, %s, %s, %s)",
+            [ballot_id, sequence, "cast", payload, head.hash, entry],
+        )
+    except IntegrityError:  # an entry already holds the sequence after the sealed head
+        raise sealed_head.altered(ballot_id) from None
     cursor.execute(
-        f"INSERT INTO {_table(BallotEvent)} "
-        "(ballot_id, sequence, kind, at, payload, previous_hash, entry_hash) "
-        "VALUES (%s, %s, %s, NULL, %s, %s, %s)",
-        [
-            ballot_id,
-            sequence,
-            "cast",
-            payload,
-            previous,
-            chain.entry_hash(ballot_id, sequence, "cast", None, {}, previous),
-        ],
+        f"UPDATE {_table(SealedHead)} SET entries = %s, head_hash = %s, seal = %s "
+        "WHERE ballot_id = %s",
+        [sequence, entry, sealed_head.seal(ballot_id, sequence, entry), ballot_id],
     )

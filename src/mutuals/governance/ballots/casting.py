@@ -10,8 +10,9 @@ One transaction:
    the receipt's digest and a seal: nothing about the voter, no time;
 4. under the ballot's row lock (``select_for_update``; on SQLite the ``IMMEDIATE``
    transaction already holds the database's write lock), the ballot is checked open once
-   more and a "cast" log entry is appended with no time and an empty payload, so the log
-   stays a line.
+   more, a "cast" log entry is appended with no time and an empty payload after the log's
+   sealed head, so the log stays a line, and the new head is sealed (see
+   :mod:`.sealed_head`).
 
 On SQLite, casts arriving together share one transaction, each in its own savepoint (see
 :mod:`.group_commit`).
@@ -134,9 +135,10 @@ def _cast_once(
         mark_voted(cursor)
         code, digest = sealed.code, sealed.digest
         cast_sql.insert_vote(cursor, sealed.vote_id, ballot_id, option_id, digest, sealed.seal)
-        # The ballot's lock orders the log; taken last, it is held only for the append.
-        # Closing takes it too, so a vote racing the close is refused and rolled back.
-        # (SQLite's transaction has held the database's write lock from its start.)
+        # The ballot's lock orders the log; taken last, it is held only for the append and
+        # the new head's seal. Closing takes it too, so a vote racing the close is refused
+        # and rolled back. (SQLite's transaction has held the database's write lock from
+        # its start.)
         locking = connection.features.has_select_for_update
         if locking and cast_sql.locked_status(cursor, ballot_id) != BallotStatus.OPEN:
             raise _why_not_open(ballot_id, now)

@@ -9,6 +9,9 @@ first). Keying it means that someone who can write to the database but does not 
 key cannot rewrite the log and recompute every later hash so that it still verifies: a
 plain hash would let them (add electors, edit the freeze entry, rehash the rest).
 
+The chain alone does not show entries cut off the end of the log; the ballot's sealed head
+(:mod:`.sealed_head`) and the published result (:mod:`.published`) do.
+
 Casts are logged with no time and an empty payload: the log records that a vote was cast,
 never which vote, so its order cannot be joined to the votes.
 """
@@ -19,12 +22,14 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from mutuals.governance.ballots import sealed_head
+from mutuals.governance.ballots.sealed_head import GENESIS
 from mutuals.governance.models import Ballot, BallotEvent
 
-GENESIS = "0" * 64
 ENTRY_SALT = "mutuals.governance.ballots.chain.entry"
 
 
@@ -58,27 +63,30 @@ def append(
     *,
     at: datetime | None = None,
 ):
-    """Add an entry at the end of the ballot's log, at ``at`` (default now). (Casts, which
-    carry no time, are appended by :mod:`~mutuals.governance.ballots.cast_sql`.) The caller holds the ballot's lock (see
+    """Add an entry at the end of the ballot's log, at ``at`` (default now), and seal the
+    new head (see :mod:`.sealed_head`). (Casts, which carry no time, are appended by
+    :mod:`~mutuals.governance.ballots.cast_sql`.) The caller holds the ballot's lock (see
     :func:`mutuals.governance.ballots.lifecycle.locked`), so the chain stays a line."""
     payload = payload or {}
     at = (at or timezone.now()).replace(microsecond=0)
-    last = (
-        BallotEvent.objects.filter(ballot=ballot)
-        .order_by("-sequence")
-        .values_list("sequence", "entry_hash")
-        .first()
-    )
-    sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    return BallotEvent.objects.create(
-        ballot=ballot,
-        sequence=sequence,
-        kind=kind,
-        at=at,
-        payload=payload,
-        previous_hash=previous,
-        entry_hash=entry_hash(ballot.pk, sequence, kind, at, payload, previous),
-    )
+    head = sealed_head.read(ballot.pk)
+    sequence = head.entries + 1
+    entry = entry_hash(ballot.pk, sequence, kind, at, payload, head.hash)
+    try:
+        with transaction.atomic():
+            event = BallotEvent.objects.create(
+                ballot=ballot,
+                sequence=sequence,
+                kind=kind,
+                at=at,
+                payload=payload,
+                previous_hash=head.hash,
+                entry_hash=entry,
+            )
+    except IntegrityError:  # an entry already holds the sequence after the sealed head
+        raise sealed_head.altered(ballot.pk) from None
+    sealed_head.write(ballot.pk, sequence, entry)
+    return event
 
 
 def head(ballot: Ballot) -> str:

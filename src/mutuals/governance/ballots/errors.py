@@ -45,3 +45,8 @@ class UnknownOption(BallotError):
 
 class ReceiptNotFound(BallotError):
     """No published vote carries this receipt code."""
+
+
+class LogAltered(BallotError):
+    """The ballot's log no longer matches its sealed head, so nothing more is added to it:
+    appending would seal over whatever was cut from its end."""

@@ -18,7 +18,7 @@ from django.utils import timezone
 from mutuals.accounts import audit
 from mutuals.governance.ballots import chain, secrecy
 from mutuals.governance.ballots.casting import local_moment
-from mutuals.governance.ballots.errors import BallotInvalid, WrongStage
+from mutuals.governance.ballots.errors import BallotInvalid, LogAltered, WrongStage
 from mutuals.governance.models import (
     Ballot,
     BallotOption,
@@ -368,9 +368,11 @@ class TickReport:
 
 def tick(*, now: datetime | None = None) -> TickReport:
     """Open frozen ballots whose opening time has come; close and tally open ballots whose
-        closing time has passed; publish the result of any closed ballot that lacks one (its
-    tally failed after the close, which is a transaction of its own). Drafts due to open are reported, not frozen: a person freezes
-        an electorate. Run it every minute or so (``mutuals ballot tick``)."""
+    closing time has passed; publish the result of any closed ballot that lacks one (its
+    tally failed after the close, which is a transaction of its own). Drafts due to open are
+    reported, not frozen: a person freezes an electorate. A ballot whose log was altered
+    outside Mutuals is reported and left as it is, without holding up the others. Run it
+    every minute or so (``mutuals ballot tick``)."""
     from mutuals.governance.ballots.tally import tally
 
     now = now or timezone.now()
@@ -380,17 +382,33 @@ def tick(*, now: datetime | None = None) -> TickReport:
             report.published.append(tally(ballot.pk, now=now))
         except WrongStage:  # a manager published it in the meantime
             continue
+        except LogAltered:
+            report.waiting.append((ballot, _altered(ballot)))
     due = Ballot.objects.filter(opens_at__lte=now)
     for ballot in due.filter(status=BallotStatus.FROZEN, closes_at__gt=now).order_by("pk"):
-        report.opened.append(open_ballot(ballot.pk, now=now))
+        try:
+            report.opened.append(open_ballot(ballot.pk, now=now))
+        except LogAltered:
+            report.waiting.append((ballot, _altered(ballot)))
     for ballot in due.filter(status=BallotStatus.OPEN, closes_at__lte=now).order_by("pk"):
-        close_ballot(ballot.pk, now=now)
-        report.closed.append(tally(ballot.pk, now=now))
+        try:
+            close_ballot(ballot.pk, now=now)
+            report.closed.append(tally(ballot.pk, now=now))
+        except LogAltered:
+            report.waiting.append((ballot, _altered(ballot)))
     for ballot in due.filter(status=BallotStatus.DRAFT).order_by("pk"):
         report.waiting.append((ballot, "its electorate is not frozen"))
     for ballot in due.filter(status=BallotStatus.FROZEN, closes_at__lte=now).order_by("pk"):
         report.waiting.append((ballot, "its closing time passed before it opened"))
     return report
+
+
+def _altered(ballot: Ballot) -> str:
+    """Why a due ballot was left as it is: one altered log stops only its own ballot."""
+    return (
+        "its log was altered outside Mutuals, so nothing more is added to it; "
+        f"`mutuals ballot verify {ballot.pk}` names what was altered"
+    )
 
 
 def _stage(ballot: Ballot) -> str:

@@ -2,10 +2,12 @@
 
 The tally entry in the log holds the electorate, the number of votes, the count for each
 option (by position) and the results digest over every (receipt digest, option) pair, so
-``verify`` can recount and compare. A spin-out or constitution ballot also writes its
-:class:`~mutuals.governance.models.StaffVoteRecord`, which the staff-control assessment
-reads: each option counts as its ``counts_as`` says (for, against or abstention), set when
-the ballot was created and logged in its create entry, whatever order the options are in.
+``verify`` can recount and compare. It is the log's last entry: the published result gives
+its sequence and hash, the log's length and head at the tally. A spin-out or constitution
+ballot also writes its :class:`~mutuals.governance.models.StaffVoteRecord`, which the
+staff-control assessment reads: each option counts as its ``counts_as`` says (for, against
+or abstention), set when the ballot was created and logged in its create entry, whatever
+order the options are in.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from mutuals.accounts import audit
 from mutuals.governance.ballots import chain, secrecy
 from mutuals.governance.ballots.errors import ReceiptNotFound, WrongStage
 from mutuals.governance.ballots.lifecycle import RECORDED_SUBJECTS, locked
+from mutuals.governance.ballots.published import PublishedLog
 from mutuals.governance.models import (
     Ballot,
     BallotEvent,
@@ -40,13 +43,21 @@ class OptionCount:
 
 @dataclass(frozen=True)
 class Result:
-    """A published result, as its tally entry records it."""
+    """A published result, as its tally entry records it. ``log_entries`` and ``log_head``
+    are the log's length and head at the tally (the tally entry's sequence and hash):
+    someone who keeps them can tell later if entries were cut from the log (see
+    :mod:`.published`)."""
 
     electorate: int
     votes: int
     counts: list[OptionCount]
     results_digest: str
+    log_entries: int
     log_head: str
+
+    @property
+    def published_log(self) -> PublishedLog:
+        return PublishedLog(head=self.log_head, entries=self.log_entries)
 
     @property
     def turnout(self) -> float | None:
@@ -134,7 +145,8 @@ def result(ballot: Ballot) -> Result | None:
         votes=entry.payload["votes"],
         counts=counts,
         results_digest=entry.payload["results_digest"],
-        log_head=chain.head(ballot),
+        log_entries=entry.sequence,
+        log_head=entry.entry_hash,
     )
 
 

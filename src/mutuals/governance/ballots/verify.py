@@ -1,10 +1,14 @@
 """``verify``: recompute everything a ballot's result rests on and name what was altered.
 
 Checks, in order: the log's chain (each entry's hash and its link to the one before); that
-each option still counts (for, against, abstention) as the create entry recorded; the
-electorate against the freeze entry (the electors' register references hashed again); every
-vote's seal; that votes, has-voted marks and "cast" entries number the same; and, once
-tallied, the count per option and the results digest against the tally entry.
+the log ends where its sealed head says (:mod:`.sealed_head`: entries cut off the end); that
+the ballot's status agrees with the steps its log records, in their order (:mod:`.stages`);
+that each option still counts (for, against, abstention) as the create entry recorded; the
+electorate against the freeze entry (the electors' register references hashed again);
+every vote's seal; that votes, has-voted marks and "cast" entries number the same; once
+tallied, the count per option and the results digest against the tally entry; and, given a
+copy of the published result, that the log still reaches the entry count and head it gives
+(:mod:`.published`), which is what catches a ballot rolled back to an older sealed head.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from mutuals.governance.ballots import chain, secrecy
+from mutuals.governance.ballots import chain, sealed_head, secrecy, stages
+from mutuals.governance.ballots.published import PublishedLog
+from mutuals.governance.ballots.published import problems as published_problems
 from mutuals.governance.ballots.tally import count_votes
 from mutuals.governance.models import Ballot, BallotEvent, BallotStatus, Elector, Vote
 
@@ -29,19 +35,25 @@ class Verification:
         return not self.problems
 
 
-def verify(ballot_id: int) -> Verification:
+def verify(ballot_id: int, *, published: PublishedLog | None = None) -> Verification:
+    """Every problem found in the ballot; ``published`` is a copy of its published result's
+    entry count and head, to hold the log to."""
     ballot = Ballot.objects.select_related("organisation").get(pk=ballot_id)
     events = list(BallotEvent.objects.filter(ballot=ballot).order_by("sequence"))
     report = Verification(ballot, entries=len(events))
     report.problems += chain.chain_problems(ballot.pk, events)
+    report.problems += sealed_head.problems(ballot.pk, events[-1] if events else None)
+    report.problems += stages.problems(ballot, events)
     by_kind = _last_by_kind(events)
     report.problems += _counting_problems(ballot, by_kind.get("create"))
     report.problems += _electorate_problems(ballot, by_kind.get("freeze"))
     report.votes, vote_problems = _vote_problems(ballot)
     report.problems += vote_problems
     report.problems += _count_problems(ballot, events, report.votes)
-    if ballot.status == BallotStatus.TALLIED or "tally" in by_kind:
-        report.problems += _tally_problems(ballot, by_kind.get("tally"))
+    if "tally" in by_kind:  # a ballot marked published without one is named by stages
+        report.problems += _tally_problems(ballot, by_kind["tally"])
+    if published is not None:
+        report.problems += published_problems(events, published)
     return report
 
 
@@ -121,9 +133,7 @@ def _count_problems(ballot: Ballot, events: list[BallotEvent], votes: int) -> li
     ]
 
 
-def _tally_problems(ballot: Ballot, entry: BallotEvent | None) -> list[str]:
-    if entry is None:
-        return ["the result is marked published but the log has no tally entry"]
+def _tally_problems(ballot: Ballot, entry: BallotEvent) -> list[str]:
     counts, digest, votes = count_votes(ballot)
     recorded = {int(k): v for k, v in entry.payload.get("counts", {}).items()}
     problems = []

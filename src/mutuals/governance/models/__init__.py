@@ -8,6 +8,7 @@ from mutuals.governance.models.ballots import (
     BallotStatus,
     CountsAs,
     Elector,
+    SealedHead,
     Vote,
 )
 from mutuals.governance.models.register import (
@@ -28,6 +29,7 @@ __all__ = [
     "BallotStatus",
     "CountsAs",
     "Elector",
+    "SealedHead",
     "Vote",
     "BoardSeat",
     "Constitution",

@@ -5,22 +5,37 @@ Every step calls :mod:`mutuals.governance.ballots`; a :class:`BallotError` is sh
 page it came from. Casting writes nothing to the session and no message, so the voter's
 session row does not change when they vote; the receipt is rendered in the response to the
 vote itself (never stored, never cached) rather than after a redirect.
+
+Every response of the voting journey, and every form it posts, is the same size whatever
+the choice: a proxy's access log records response sizes, and anyone watching the connection
+sees the length of its encrypted records, so a page a byte longer for one option would tell
+who voted for what. The options' values are their ids zero-padded to one width, and the
+check page pads the chosen option's text to the longest option's. Compressing these
+responses would undo that, so they ask proxies not to (``Cache-Control: no-transform``) and
+nothing in the project compresses them.
 """
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.html import conditional_escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from mutuals.accounts.permissions import allowed_in, viewer_for, visible
 from mutuals.governance import ballots
 from mutuals.governance.ballots.casting import check_open, not_in_electorate
+from mutuals.governance.ballots.published import PublishedLog
+from mutuals.governance.ballots.published import problems as published_problems
 from mutuals.governance.ballots.tally import turnout_by_ballot
 from mutuals.governance.models import Ballot, BallotEvent, BallotStatus
 from mutuals.registry.models import Organisation
@@ -177,13 +192,57 @@ def ballot_manage(request, pk: int):
     return redirect(ballot)
 
 
+class SameWidthVoteForm(VoteForm):
+    """The vote form with every option's value its id zero-padded to the width of the
+    longest, so the form a browser posts is the same length whatever the choice (an id
+    posted without the padding is still accepted)."""
+
+    def __init__(self, data=None, *, ballot: Ballot):
+        super().__init__(data, ballot=ballot)
+        field = self.fields["choice"]
+        self.width = max(len(str(value)) for value, _ in field.choices)
+        field.choices = [(self.value_of(value), label) for value, label in field.choices]
+        chosen = data.get("choice", "") if data is not None else ""
+        if chosen.isdigit():
+            self.data = data.copy()
+            self.data["choice"] = self.value_of(int(chosen))
+
+    def value_of(self, option_id: int) -> str:
+        return f"{option_id:0{self.width}d}"
+
+
+def _filler(chosen: str, labels: list[str]) -> str:
+    """Spaces that bring the chosen option's text, as the page sends it (escaped, in
+    UTF-8), to the length of the longest option's."""
+
+    def size(label: str) -> int:
+        return len(conditional_escape(label).encode())
+
+    return " " * (max(map(size, labels)) - size(chosen))
+
+
+def _untransformed(view):
+    """Ask proxies not to compress or otherwise rewrite the response (``no-transform``):
+    compression would make its size depend on its content again."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, no_transform=True)
+        return response
+
+    return wrapped
+
+
+@_untransformed
 @never_cache
 def ballot_vote(request, pk: int):
-    """Choose (GET, or POST without ``confirm``), check (POST), cast (POST with ``confirm``)."""
+    """Choose (GET, or POST without ``confirm``), check (POST), cast (POST with ``confirm``).
+    Every response is the same size whatever the choice (see the module's docstring)."""
     ballot = _ballot(request, pk)
     if not allowed_in(viewer_for(request), "vote", "ballot", ballot.organisation_id):
         raise PermissionDenied
-    form = VoteForm(posted(request), ballot=ballot)
+    form = SameWidthVoteForm(posted(request), ballot=ballot)
     context = {
         "ballot": ballot,
         "form": form,
@@ -197,6 +256,10 @@ def ballot_vote(request, pk: int):
         )
     choice = form.cleaned_data["choice"]
     context["choice"] = ballot.options.get(pk=choice)
+    context["choice_value"] = form.value_of(choice)
+    context["filler"] = _filler(
+        context["choice"].label, [label for _, label in form.fields["choice"].choices]
+    )
     if request.POST.get("confirm") != "yes":
         return render(request, "mutuals/ballots/vote_check.html", context)
     try:
@@ -222,10 +285,45 @@ def _cannot_vote(ballot: Ballot, user) -> str:
     return ""
 
 
+class LogCheckForm(forms.Form):
+    """A copy of a published result's log, to hold the ballot's log to."""
+
+    log_entries = forms.IntegerField(
+        label="Log entries at the tally",
+        required=False,
+        min_value=1,
+        help_text="As your copy of the result gives them, such as 42. Leave blank if it "
+        "gives only the log head",
+        error_messages={
+            "invalid": "Enter the number of log entries as a whole number, such as 42",
+            "min_value": "Enter the number of log entries as a whole number, such as 42",
+        },
+    )
+    log_head = forms.RegexField(
+        label="Log head at the tally",
+        regex=r"^[0-9a-fA-F]{64}\Z",
+        strip=True,
+        help_text="The 64 letters and digits your copy of the result gives",
+        error_messages={
+            "required": "Enter the log head from your copy of the result",
+            "invalid": "Enter the log head as the 64 letters and digits (0 to 9, a to f) "
+            "your copy of the result gives",
+        },
+    )
+
+    def published(self) -> PublishedLog:
+        return PublishedLog(
+            head=self.cleaned_data["log_head"].lower(), entries=self.cleaned_data["log_entries"]
+        )
+
+
 def ballot_result(request, pk: int):
+    """The published result; given a copy of one (``log_head``, ``log_entries``), also
+    whether the log still reaches it, which works even once the result is gone."""
     ballot = _ballot(request, pk)
     found = ballots.result(ballot)
-    if found is None:
+    check = LogCheckForm(request.GET if "log_head" in request.GET else None)
+    if found is None and not check.is_bound:
         raise Http404("no result yet")
     page = paginate(request, ballots.published_receipts(ballot), per_page=100)
     return render(
@@ -236,9 +334,21 @@ def ballot_result(request, pk: int):
             "result": found,
             "page": page,
             "pagination": pagination(request, page),
+            "check": check,
+            "check_problems": _log_check(ballot, check),
             "breadcrumbs": _crumbs(ballot.organisation, ballot=ballot),
         },
+        status=400 if check.errors else 200,
     )
+
+
+def _log_check(ballot: Ballot, check: LogCheckForm) -> list[str] | None:
+    """How the log falls short of the copy given; None if none was given (or it was not a
+    copy of a result at all)."""
+    if not check.is_bound or not check.is_valid():
+        return None
+    events = BallotEvent.objects.filter(ballot=ballot).only("sequence", "kind", "entry_hash")
+    return published_problems(list(events.order_by("sequence")), check.published())
 
 
 @never_cache

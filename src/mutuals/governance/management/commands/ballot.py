@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentTypeError
 from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from mutuals.governance import ballots
 from mutuals.governance.ballots.casting import local_moment
+from mutuals.governance.ballots.published import HEAD
 from mutuals.governance.models import Ballot
 from mutuals.registry.lookup import organisation_by_key
 from mutuals.registry.models import Organisation
@@ -21,7 +23,8 @@ class Command(BaseCommand):
         "Secret staff ballots: create one (--organisation, --question, --option repeated, "
         "--electorate-date, --opens, --closes, --subject), freeze its electorate, open, "
         "close, tally, verify (recompute the log, seals and tally; exits non-zero naming "
-        "any altered entry), or tick (open and close ballots whose time has come, and tally closed ones left without "
+        "any altered entry; --published-head and --published-entries hold the log to a copy "
+        "of its published result), or tick (open and close ballots whose time has come, and tally closed ones left without "
         "a result). A spin_out or constitution ballot needs --for-option and --against-option: "
         "the options whose votes count as for and against in the staff-control assessment "
         "(others count as abstentions)."
@@ -71,6 +74,22 @@ class Command(BaseCommand):
             help="create, spin_out or constitution: the option that counts as against",
         )
         parser.add_argument(
+            "--published-head",
+            dest="published_head",
+            metavar="HASH",
+            type=_head,
+            help="verify: the log head a copy of the published result gives; the log must "
+            "still hold it",
+        )
+        parser.add_argument(
+            "--published-entries",
+            dest="published_entries",
+            metavar="N",
+            type=_entries,
+            help="verify, with --published-head: how many log entries the published result "
+            "gives; entry N must be the published head",
+        )
+        parser.add_argument(
             "--members-only",
             dest="members_only",
             action="store_true",
@@ -87,6 +106,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Name the ballot: mutuals ballot {verb} ID.")
             if not Ballot.objects.filter(pk=ballot).exists():
                 raise CommandError(f"There is no ballot {ballot}.")
+            if verb == "verify":
+                return self._verify(ballot, _published(options))
             getattr(self, f"_{verb}")(ballot)
         except ballots.BallotError as error:
             raise CommandError(str(error)) from None
@@ -144,17 +165,25 @@ class Command(BaseCommand):
             self.stdout.write(f"  {count.label}: {count.votes}")
         self.stdout.write(
             f"Turnout {turnout} ({found.votes} of {found.electorate}); results digest "
-            f"{found.results_digest}; log head {found.log_head}."
+            f"{found.results_digest}; log head {found.log_head} after {found.log_entries} "
+            "entries. Keep the log head and count: `mutuals ballot verify "
+            f"{pk} --published-entries {found.log_entries} --published-head {found.log_head}` "
+            "shows if entries are later cut from the log."
         )
 
-    def _verify(self, pk: int) -> None:
-        report = ballots.verify(pk)
+    def _verify(self, pk: int, published: ballots.PublishedLog | None = None) -> None:
+        report = ballots.verify(pk, published=published)
         if report.ok:
             self.stdout.write(
                 f"Ballot {pk} verified: {report.entries} log entries chain correctly, "
                 f"{report.votes} vote seals hold, counts agree"
                 f"{' and the tally recounts the same' if report.ballot.status == 'tallied' else ''}."
             )
+            if published is not None:
+                self.stdout.write(
+                    f"  and the log still holds the published head {published.head[:16]}…"
+                    + (f" at entry #{published.entries}." if published.entries else ".")
+                )
             return
         for problem in report.problems:
             self.stderr.write(f"  {problem}")
@@ -191,6 +220,31 @@ def _invalid_text(invalid) -> str:
         for field, reason in invalid.problems.items()
     ]
     return "The ballot was not created:\n" + "\n".join(lines)
+
+
+def _head(text: str) -> str:
+    head = text.strip().lower()
+    if not HEAD.fullmatch(head):
+        raise ArgumentTypeError(
+            f"{text!r} is not a log head: give the 64 letters and digits (0-9, a-f) the "
+            "published result shows"
+        )
+    return head
+
+
+def _entries(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ArgumentTypeError(f"{text!r} is not a number of log entries, such as 42")
+    return int(text)
+
+
+def _published(options) -> ballots.PublishedLog | None:
+    head, entries = options.get("published_head"), options.get("published_entries")
+    if head is None:
+        if entries is not None:
+            raise CommandError("--published-entries needs --published-head: give both.")
+        return None
+    return ballots.PublishedLog(head=head, entries=entries)
 
 
 def _organisation(key: str) -> Organisation:
