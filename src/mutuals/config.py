@@ -113,13 +113,22 @@ SETTINGS: tuple[Setting, ...] = (
         "AXES_FAILURE_LIMIT",
         _int,
         5,
-        "Failed sign-in attempts allowed for one account before it is locked.",
+        "Failed sign-in attempts allowed for one account, from any address, before it is locked.",
     ),
     Setting(
         "AXES_COOLOFF_HOURS",
         _int,
         1,
-        "Hours a locked account stays locked after too many failed sign-in attempts.",
+        "Hours a locked account stays locked after the last attempt to sign in to it (each "
+        "attempt while it is locked starts the wait again); a password reset unlocks it.",
+    ),
+    Setting(
+        "SIGN_IN_RATE_LIMIT",
+        _int,
+        20,
+        "Failed sign-in attempts a minute one address may make (an office or a proxy shares "
+        "one); more get 429 and a page asking to wait until the minute ends. No account is "
+        "locked by it. Counted in Django's cache; 0 turns the limit off.",
     ),
     Setting(
         "EMAIL_FROM",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("mutuals.web.urls")),
 ]
 
+handler400 = "mutuals.web.views.errors.bad_request"
 handler403 = "mutuals.web.views.errors.forbidden"
 handler404 = "mutuals.web.views.errors.not_found"
 handler500 = "mutuals.web.views.errors.server_error"

@@ -58,7 +58,7 @@ def test_accepting_asks_for_a_name_that_is_not_an_email_address(sign_in, client,
         ("new\uff20example.org", "not an email address"),  # a full-width @
     ):
         response = _accept(client, link, name=name)
-        assert response.status_code == 200 and error in response.content.decode()
+        assert response.status_code == 400 and error in response.content.decode()
         check_conventions(response.content.decode())
     assert Invitation.objects.get().accepted_at is None  # nothing saved until it is right
     assert not get_user_model().objects.filter(username="new@example.org").exists()
@@ -96,11 +96,11 @@ def test_a_provider_manager_cannot_invite_outside_their_organisation(sign_in, wo
         reverse("invite"),
         {"email": "x@example.org", "role": "provider_staff", "organisation": world["practice"].pk},
     )
-    assert response.status_code == 200 and "Select an organisation you manage" in (
+    assert response.status_code == 400 and "Select an organisation you manage" in (
         response.content.decode()
     )
     response = client.post(reverse("invite"), {"email": "x@example.org", "role": "auditor"})
-    assert response.status_code == 200 and not mail.outbox
+    assert response.status_code == 400 and not mail.outbox
 
 
 def test_staff_and_public_cannot_invite(sign_in, client, world):

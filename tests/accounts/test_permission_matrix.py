@@ -9,6 +9,7 @@ agree with the scope."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from mutuals.accounts import permissions
@@ -27,8 +28,18 @@ from mutuals.accounts.permissions import (
     viewer_for_user,
     visible,
 )
-from mutuals.contracts.models import Objective, ObjectiveDirection
+from mutuals.contracts import relationships
+from mutuals.contracts.models import (
+    CommissioningRelationship,
+    Objective,
+    ObjectiveDirection,
+    RelationshipStatus,
+)
+from mutuals.contracts.relationships import decide
 from mutuals.returns.models import Observation, PeriodKind, Submission
+
+from . import commissioning
+from .conftest import make_user
 
 
 def test_the_matrix_is_well_formed():
@@ -55,6 +66,7 @@ def _objects(world) -> dict[str, tuple]:
         submission=practice_submission,
     )
     health_observation = Observation.objects.filter(organisation=world["health"]).first()
+    linked = CommissioningRelationship.objects.all()
     return {
         "organisation": (world["health"], world["practice"]),
         "contract": (world["health_contract"], world["practice_contract"]),
@@ -64,6 +76,10 @@ def _objects(world) -> dict[str, tuple]:
         "audit_event": (
             AuditEvent.objects.create(action="contract.change", organisation=world["health"]),
             AuditEvent.objects.create(action="contract.change", organisation=world["practice"]),
+        ),
+        "relationship": (
+            linked.get(commissioner=world["pct"], provider=world["health"]),
+            linked.get(commissioner=world["council"], provider=world["practice"]),
         ),
     }
 
@@ -120,3 +136,118 @@ def test_an_inactive_user_is_public(world, people):
     auditor.is_active = False
     auditor.save()
     assert viewer_for_user(auditor).is_public
+
+
+# A commissioner's reach into a provider it names -------------------------------------------
+#
+# Anyone holding a commissioner's role can record a contract naming any provider, so naming
+# one grants nothing unpublished: the provider's managers (or an auditor) confirm the
+# relationship first. Every way a relationship comes into being is tried, in each state.
+
+# What a commissioner gets of a provider it commissions, beyond the public record: every
+# (kind, action) its role scopes to "commissioned" that belongs to the provider, rather than
+# to the commissioner itself (its contracts, their objectives, its relationships: reached
+# through a path to their commissioners, and its own to see and change).
+COMMISSIONED_DATA = sorted(
+    (kind, action)
+    for (role, kind, action), scope in MATRIX.items()
+    if role == "commissioner"
+    and scope == "commissioned"
+    and not (kind in PATHS and PATHS[kind].commissioners)
+)
+
+
+@pytest.fixture
+def practice_objects(world):
+    return _objects(world)
+
+
+def _reach_into_practice(world, viewer, objects) -> dict[tuple[str, str], bool]:
+    """For each commissioned (kind, action): may the viewer reach Fenmoor's?"""
+    reach = {}
+    for kind, action in COMMISSIONED_DATA:
+        allowed = allowed_in(viewer, action, kind, world["practice"].pk)
+        if kind in objects:
+            theirs = objects[kind][1]
+            assert can(viewer, action, theirs) is allowed, (kind, action)
+            listed = visible(viewer, kind, action).filter(pk=theirs.pk).exists()
+            assert listed is allowed, (kind, action)
+        reach[(kind, action)] = allowed
+    return reach
+
+
+def _reach(world, commissioner, objects) -> dict[tuple[str, str], bool]:
+    return _reach_into_practice(world, viewer_for_user(commissioner), objects)
+
+
+def test_commissioned_data_covers_returns_audit_and_scorecards():
+    assert {("observation", "view"), ("submission", "view"), ("audit_event", "view")} <= set(
+        COMMISSIONED_DATA
+    )
+
+
+@pytest.mark.parametrize("way", sorted(commissioning.LINKS))
+def test_naming_a_provider_gives_nothing_unpublished(world, people, practice_objects, way):
+    commissioner = people["commissioner"]
+    contract = commissioning.LINKS[way](world, commissioner)
+    assert not any(_reach(world, commissioner, practice_objects).values()), way
+    # The contract itself is the commissioner's own record, to see and change.
+    viewer = viewer_for_user(commissioner)
+    assert can(viewer, "view", contract) and can(viewer, "change", contract)
+
+
+@pytest.mark.parametrize("way", sorted(commissioning.WAYS))
+def test_a_relationship_grants_access_only_while_confirmed(world, people, practice_objects, way):
+    commissioner = people["commissioner"]
+    commissioning.WAYS[way](world, commissioner)
+    relationship = CommissioningRelationship.objects.get(
+        commissioner=world["pct"], provider=world["practice"]
+    )
+    assert relationship.status == RelationshipStatus.PENDING
+    assert AuditEvent.objects.filter(
+        action=relationships.REQUESTED, organisation=world["practice"]
+    ).exists()
+    practice_manager = make_user("fenmoor@example.org", "provider_manager", world["practice"])
+
+    decide(viewer_for_user(practice_manager), practice_manager, relationship, confirm=True)
+    reach = _reach(world, commissioner, practice_objects)
+    assert all(reach.values()), [pair for pair, allowed in reach.items() if not allowed]
+
+    decide(viewer_for_user(practice_manager), practice_manager, relationship, confirm=False)
+    assert not any(_reach(world, commissioner, practice_objects).values())
+    actions = AuditEvent.objects.filter(organisation=world["practice"]).values_list(
+        "action", flat=True
+    )
+    assert {relationships.CONFIRMED, relationships.DECLINED} <= set(actions)
+
+
+def test_only_the_provider_s_managers_and_auditors_decide(world, people, practice_objects):
+    commissioning.by_wizard(world, people["commissioner"])
+    relationship = CommissioningRelationship.objects.get(
+        commissioner=world["pct"], provider=world["practice"]
+    )
+    # The commissioner asking, and a manager of another provider (Brackenford's), may not.
+    for role in ("commissioner", "provider_manager", "provider_staff"):
+        viewer = viewer_for_user(people[role])
+        assert not can(viewer, "change", relationship), role
+        with pytest.raises(PermissionDenied):
+            decide(viewer, people[role], relationship, confirm=True)
+    relationship.refresh_from_db()
+    assert relationship.status == RelationshipStatus.PENDING
+    assert not any(_reach(world, people["commissioner"], practice_objects).values())
+
+    auditor = people["auditor"]
+    assert can(viewer_for_user(auditor), "change", relationship)
+    decide(viewer_for_user(auditor), auditor, relationship, confirm=True)
+    assert all(_reach(world, people["commissioner"], practice_objects).values())
+
+
+def test_a_confirmed_relationship_ends_with_the_last_contract(world, people, practice_objects):
+    """Access follows a confirmed relationship *and* a contract that still links the two."""
+    contract = commissioning.by_wizard(world, people["commissioner"])
+    CommissioningRelationship.objects.filter(provider=world["practice"]).update(
+        status=RelationshipStatus.CONFIRMED
+    )
+    assert all(_reach(world, people["commissioner"], practice_objects).values())
+    contract.commissioners.clear()
+    assert not any(_reach(world, people["commissioner"], practice_objects).values())

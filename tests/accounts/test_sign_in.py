@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from mutuals.accounts.demo import DEMO_PASSWORD, ensure_demo_users
 from mutuals.accounts.models import AuditEvent
+from web.test_page_conventions import check_conventions
 
 from .conftest import PASSWORD
 
@@ -39,7 +40,7 @@ def test_sign_in_and_out_are_audited(client, people):
 def test_wrong_password_shows_the_error_summary_and_is_audited(client, people):
     response = sign_in(client, "pm@example.org", "wrong")
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "There is a problem" in page and "Enter a correct email address and password" in page
     assert AuditEvent.objects.filter(action="sign-in-failed", username="pm@example.org").exists()
 
@@ -55,7 +56,7 @@ def test_brute_force_locks_the_account(client, people, settings):
         sign_in(client, "pm@example.org", "guess")
     response = sign_in(client, "pm@example.org")  # even the right password is refused now
     assert response.status_code == 429
-    assert "Your account is locked" in response.content.decode()
+    assert "This account is locked" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
@@ -130,7 +131,7 @@ def test_session_and_csrf_cookies_are_secure_outside_debug(client, people, setti
 def test_demo_accounts_are_refused_without_debug(client, db):
     ensure_demo_users()
     response = sign_in(client, "auditor@demo.invalid", DEMO_PASSWORD)
-    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert response.status_code == 400 and "_auth_user_id" not in client.session
 
 
 @override_settings(DEBUG=True)
@@ -183,3 +184,87 @@ def test_a_form_without_its_csrf_token_gets_the_403_page(people):
     response = client.post(reverse("sign-in"), {"username": "pm@example.org", "password": PASSWORD})
     assert response.status_code == 403
     assert "You cannot see this page" in response.content.decode()
+
+
+# Lockout is per account; an address is slowed, never locked -------------------------------
+
+OFFICE = "192.0.2.10"  # one address for a whole office behind NAT, or a proxy
+ELSEWHERE = "198.51.100.7"
+
+
+def sign_in_from(client, address, username, password=PASSWORD):
+    return client.post(
+        reverse("sign-in"), {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_failures_on_made_up_names_do_not_lock_real_accounts_at_that_address(
+    client, people, settings
+):
+    for n in range(settings.AXES_FAILURE_LIMIT + 1):
+        sign_in_from(client, OFFICE, f"nobody-{n}@example.org", "guess")
+    response = sign_in_from(Client(), OFFICE, "pm@example.org")
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+def test_failures_on_one_account_lock_that_account_only_from_any_address(client, people, settings):
+    addresses = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        sign_in_from(client, addresses[n % len(addresses)], "pm@example.org", "guess")
+    for address in (OFFICE, ELSEWHERE):
+        response = sign_in_from(Client(), address, "pm@example.org")  # the right password
+        page = response.content.decode()
+        assert response.status_code == 429 and "This account is locked" in page
+        assert f"{settings.AXES_FAILURE_LIMIT} attempts" in page
+    # The same address signs others in: only the account is locked.
+    assert sign_in_from(Client(), addresses[0], "c@example.org").status_code == 302
+
+
+def test_resetting_the_password_unlocks_the_account(client, people, settings):
+    """The locked page offers a password reset: it has to work."""
+    import re
+
+    from django.core import mail
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "pm@example.org", "guess")
+    assert sign_in(client, "pm@example.org").status_code == 429
+    client.post(reverse("password-reset"), {"email": "pm@example.org"})
+    link = re.search(r"https?://[^/]+(/password-reset/\S+)", mail.outbox[0].body).group(1)
+    form_url = client.get(link)["Location"]
+    new = "a-long-new-password-2011"
+    client.post(form_url, {"new_password1": new, "new_password2": new})
+    assert sign_in(client, "pm@example.org", new).status_code == 302
+
+
+@pytest.fixture
+def slow_after_three(settings):
+    settings.SIGN_IN_RATE_LIMIT = 3
+    return 3
+
+
+def test_an_address_is_slowed_past_its_limit_and_recovers(client, people, slow_after_three):
+    from unittest import mock
+
+    from mutuals.accounts import throttle
+
+    now = 1_700_000_000.0  # the start of a minute
+    with mock.patch.object(throttle.time, "time", return_value=now):
+        for n in range(slow_after_three):
+            assert sign_in_from(client, OFFICE, f"nobody-{n}@example.org", "x").status_code == 400
+        slowed = sign_in_from(Client(), OFFICE, "pm@example.org")
+        page = slowed.content.decode()
+        assert slowed.status_code == 429 and int(slowed["Retry-After"]) > 0
+        assert "Attempts to sign in from your network are being slowed down" in page
+        assert "locked" not in page.lower()
+        check_conventions(page)
+        # Another address is not slowed, and the account is not locked.
+        assert sign_in_from(Client(), ELSEWHERE, "pm@example.org").status_code == 302
+    with mock.patch.object(throttle.time, "time", return_value=now + 61):
+        assert sign_in_from(Client(), OFFICE, "pm@example.org").status_code == 302
+
+
+def test_the_limit_can_be_turned_off(client, people, settings):
+    settings.SIGN_IN_RATE_LIMIT = 0
+    for n in range(30):
+        assert sign_in_from(client, OFFICE, f"nobody-{n}@example.org", "x").status_code == 400

@@ -10,7 +10,10 @@ objects 404, forbidden actions 403, and without a token only public records."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
+from accounts import commissioning
+from accounts.conftest import make_user
 from mutuals.accounts.permissions import ROLES, allowed_in, may, viewer_for_user, visible
 from mutuals.evaluation import services
 from mutuals.evaluation.models import Alert, EvaluationRun
@@ -242,3 +245,97 @@ def test_a_token_without_the_read_scope_may_not_read(world, people, api):
     _, token = ApiToken.objects.issue(people["provider_manager"], ["submit-returns"])
     response = api.get("/returns", token=token)
     assert response.status_code == 403 and "the read scope" in response.json()["detail"]
+
+
+@pytest.fixture
+def mixed_submission(world):
+    """One file carrying both providers' rows, as an auditor's bulk import does."""
+    submission = Submission.objects.create(
+        source=Submission.Source.CLI, filename="all-providers.csv", row_count=2
+    )
+    for name in ("health", "practice"):
+        Observation.objects.create(
+            organisation=world[name],
+            metric=world["sickness"],
+            period="2012-Q1",
+            period_start="2012-01-01",
+            period_kind=PeriodKind.QUARTER,
+            value=3.0,
+            submission=submission,
+        )
+    return submission
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_submission_carrying_others_rows_is_404_to_those_who_may_not_see_them_all(
+    world, people, objects, mixed_submission, api, as_role, role
+):
+    """A submission's metadata (its file name, when, how many rows) describes every row in
+    it, so it is shown only to those who may see every one of its rows."""
+    caller = client_for(role, api, as_role)
+    response = caller.get(f"/submissions/{mixed_submission.pk}")
+    if role == "public":
+        assert response.status_code == 401
+        return
+    may_see_all = (SEES_RETURNS_OF[role] or set()) >= {"health", "practice"}
+    viewer = viewer_for_user(people[role])
+    assert may_see_all == visible(viewer, "submission").filter(pk=mixed_submission.pk).exists()
+    assert response.status_code == (200 if may_see_all else 404), response.content
+    if may_see_all:
+        assert response.json()["row_count"] == 2
+    else:
+        assert response["Content-Type"] == PROBLEM
+        assert "all-providers" not in response.content.decode()
+    # The rows the caller may see stay listed under the submission.
+    rows = caller.get("/returns", submission=mixed_submission.pk)
+    organisations = {item["organisation_id"] for item in rows.json()["results"]}
+    assert organisations == {world[name].pk for name in SEES_RETURNS_OF[role]}
+
+
+def _practice_reach(world, objects, caller) -> dict[str, bool]:
+    """What the caller gets of Fenmoor's unpublished data through the API."""
+    returns = caller.get("/returns", organisation="RS007001", limit=1000)
+    alerts = ids(caller.get("/alerts"))
+    submission = caller.get(f"/submissions/{objects['submissions']['practice'].pk}")
+    scorecard = caller.get(f"/reports/providers/{world['practice'].pk}.html")
+    assert submission.status_code in (200, 404) and scorecard.status_code in (200, 403)
+    return {
+        "returns": bool(ids(returns)),
+        "alerts": objects["alerts"]["practice"].pk in alerts,
+        "submission": submission.status_code == 200,
+        "scorecard": scorecard.status_code == 200,
+    }
+
+
+@pytest.mark.parametrize("way", sorted(commissioning.LINKS))
+def test_a_provider_the_commissioner_names_shows_nothing_until_confirmed(
+    world, people, objects, as_role, way
+):
+    caller = as_role("commissioner")
+    commissioning.LINKS[way](world, people["commissioner"])
+    reach = _practice_reach(world, objects, caller)
+    assert not any(reach.values()), reach
+    # Its contract with Fenmoor is its own record, shown with the rest.
+    contracts = caller.get("/contracts", organisation="RS007001")
+    assert len(ids(contracts)) == 2
+
+
+@pytest.mark.parametrize("decision", ["confirm", "decline"])
+def test_the_provider_s_decision_opens_or_keeps_closed_its_data(
+    client, world, people, objects, as_role, decision
+):
+    from mutuals.contracts.models import CommissioningRelationship
+
+    commissioning.by_wizard(world, people["commissioner"])
+    relationship = CommissioningRelationship.objects.get(
+        commissioner=world["pct"], provider=world["practice"]
+    )
+    manager = make_user("fenmoor@example.org", "provider_manager", world["practice"])
+    client.force_login(manager)
+    response = client.post(
+        reverse("commissioning-decision", args=[relationship.pk]), {"decision": decision}
+    )
+    assert response.status_code == 302
+    client.logout()
+    reach = _practice_reach(world, objects, as_role("commissioner"))
+    assert reach == dict.fromkeys(reach, decision == "confirm")

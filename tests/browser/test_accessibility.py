@@ -173,3 +173,26 @@ def test_running_a_survey_has_no_wcag_violations(page, site, world):
     assert_reflows(page, "survey-links-errors")
     page.goto(reverse("survey-close", args=[survey.pk]))
     assert_accessible(page, "survey-close")
+
+
+def test_answering_a_commissioner_has_no_wcag_violations(page, site, world):
+    """The pending request's banner, with its two buttons, where the provider's managers meet
+    it, and the note telling the commissioner it waits."""
+    from accounts.commissioning import by_wizard
+
+    commissioner = person("commissioner@example.org", "commissioner", world["pct"])
+    contract = by_wizard(world, commissioner)
+    sign_in_directly(page, site, commissioner)
+    page.goto(contract.get_absolute_url())
+    assert_accessible(page, "contract-waiting-for-provider")
+    manager = person("fenmoor@example.org", "provider_manager", world["practice"])
+    page.context.clear_cookies()
+    sign_in_directly(page, site, manager)
+    page.goto(reverse("home"))
+    assert_accessible(page, "home-commissioner-waiting")
+    page.get_by_role("link", name="Confirm or decline it").click()
+    assert_accessible(page, "organisation-commissioner-waiting")
+    assert_reflows(page, "organisation-commissioner-waiting")
+    page.get_by_role("button", name="Confirm Brackenford Primary Care Trust").click()
+    expect(page.get_by_text("can now read")).to_be_visible()
+    assert_accessible(page, "organisation-commissioner-confirmed")

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from mutuals.contracts.models import Baseline, Contract, Objective
+from mutuals.contracts.models import Baseline, CommissioningRelationship, Contract, Objective
 from mutuals.demo.load import DemoWorldExistsError, load_world
 from mutuals.demo.world import build_world
 from mutuals.registry.models import Organisation, ProgrammeMembership
@@ -42,6 +42,17 @@ def test_loading_the_small_world_then_again_only_with_replace():
         programmes__code="social-work-practices", kind="provider"
     ).first()
     assert pilot.parent.legal_form == "council"
+    # Every commissioner was confirmed by its provider long ago: the demo's commissioners
+    # read their providers' returns.
+    pairs = set(
+        Contract.commissioners.through.objects.values_list(
+            "organisation_id", "contract__provider_id"
+        )
+    )
+    relationships = CommissioningRelationship.objects.all()
+    assert set(relationships.values_list("commissioner_id", "provider_id")) == pairs
+    assert set(relationships.values_list("status", flat=True)) == {"confirmed"}
+    assert all(r.decided_at.year < 2020 for r in relationships)
 
     with pytest.raises(DemoWorldExistsError, match="--replace"):
         load_world(world)

@@ -11,10 +11,12 @@ from django.core.cache import cache
 
 from mutuals.contracts.models import (
     Baseline,
+    CommissioningRelationship,
     Contract,
     ContractStatus,
     Objective,
     ObjectiveDirection,
+    RelationshipStatus,
 )
 from mutuals.registry.models import (
     LegalForm,
@@ -194,6 +196,11 @@ def world(db):
         status=ContractStatus.TERMINATED,
     )
     ended.commissioners.add(pct)
+    # Each provider confirmed its commissioners long ago, so they read its returns.
+    for commissioner, provider in ((pct, health), (pct, exited), (council, practice)):
+        CommissioningRelationship.objects.create(
+            commissioner=commissioner, provider=provider, status=RelationshipStatus.CONFIRMED
+        )
 
     demo = Submission.objects.create(source=Submission.Source.DEMO, row_count=5)
     resubmission = Submission.objects.create(source=Submission.Source.UPLOAD, row_count=1)

@@ -5,7 +5,9 @@
 - ``all``: every object of that kind;
 - ``own_organisation``: objects belonging to an organisation where the person holds the role;
 - ``commissioned``: objects of the contracts the person's commissioning organisation
-  commissions, and of the providers holding them;
+  commissions, and of the providers holding them once each provider has confirmed the
+  commissioner (a contract can name any provider, so naming one grants nothing unpublished:
+  see :mod:`mutuals.contracts.relationships`);
 - ``published``: only what has been published (see :data:`PUBLISHED`);
 - ``none``: nothing (the default for any combination not listed).
 
@@ -47,6 +49,7 @@ KINDS = (
     "evaluation",
     "publication",
     "comment",
+    "relationship",
 )
 
 C, PM, PS, A = (
@@ -115,6 +118,13 @@ MATRIX: dict[tuple[str, str, str], Scope] = {
     (C, "publication", "create"): "commissioned",
     (A, "comment", "change"): "all",
     (C, "comment", "change"): "commissioned",
+    # A commissioner's standing with a provider: the provider's managers (or an auditor)
+    # confirm or decline it, never the commissioner asking; the commissioner sees its own.
+    (C, "relationship", "view"): "commissioned",
+    (PM, "relationship", "view"): "own_organisation",
+    (PM, "relationship", "change"): "own_organisation",
+    (A, "relationship", "view"): "all",
+    (A, "relationship", "change"): "all",
 }
 
 
@@ -164,6 +174,9 @@ PATHS: dict[str, ModelPaths] = {
     "ballot": ModelPaths(_model("governance.Ballot"), "organisation"),
     "survey": ModelPaths(_model("engagement.Survey"), "organisation"),
     "result": ModelPaths(_model("engagement.Survey"), "organisation"),
+    "relationship": ModelPaths(
+        _model("contracts.CommissioningRelationship"), "provider", "commissioner"
+    ),
 }
 
 
@@ -203,12 +216,15 @@ class Viewer:
 
     @cached_property
     def commissioned_provider_ids(self) -> frozenset[int]:
-        from mutuals.contracts.models import Contract
+        """Providers whose unpublished data (returns, scorecards, alerts) the viewer reads
+        as a commissioner: those that confirmed the commissioning organisation and still hold
+        a contract it commissions. Holding the contract alone is not enough."""
+        from mutuals.contracts.relationships import confirmed_provider_ids
 
-        ids = self.commissioned_contract_ids
+        ids = self.holding(C)
         if not ids:
             return frozenset()
-        return frozenset(Contract.objects.filter(pk__in=ids).values_list("provider_id", flat=True))
+        return confirmed_provider_ids(ids)
 
 
 ANONYMOUS = Viewer()
@@ -236,7 +252,17 @@ def viewer_for(request) -> Viewer:
     return viewer
 
 
-def _scope_filter(viewer: Viewer, role: str, kind: str, action: str) -> Q:
+# Kinds made of another kind's rows, each row some provider's own: (the row kind, the row's
+# link to the whole). A bulk import's submission carries many providers' returns, and what it
+# says of itself (its file name, row count and time) describes every row, so the whole is
+# reached only when each of its rows is.
+WHOLES: dict[str, tuple[str, str]] = {"submission": ("observation", "submission_id")}
+
+
+def _scope_filter(
+    viewer: Viewer, role: str, kind: str, action: str, paths: ModelPaths | None = None
+) -> Q:
+    """The role's rule for ``kind``, as a filter through ``paths`` (default: the kind's)."""
     scope = rule(role, kind, action)
     if scope == "all":
         return Q()
@@ -244,7 +270,7 @@ def _scope_filter(viewer: Viewer, role: str, kind: str, action: str) -> Q:
         return PUBLISHED[kind]() if kind in PUBLISHED else NOTHING
     if scope == "none" or kind not in PATHS:
         return NOTHING
-    paths = PATHS[kind]
+    paths = paths or PATHS[kind]
     if scope == "own_organisation":
         return Q(**{f"{paths.provider}__in": viewer.holding(role)})
     # commissioned: the contracts it commissions; other kinds, their providers' records.
@@ -257,13 +283,31 @@ def _scope_filter(viewer: Viewer, role: str, kind: str, action: str) -> Q:
 
 def scope(viewer: Viewer, kind: str, action: str = "view") -> Q:
     """A filter for ``kind``'s queryset: everything any of the viewer's roles allows."""
+    if kind in WHOLES:
+        return _whole_scope(viewer, kind, action)
+    return _any_role(viewer, kind, action, PATHS.get(kind))
+
+
+def _any_role(viewer: Viewer, kind: str, action: str, paths: ModelPaths | None) -> Q:
     combined = NOTHING
     for role in viewer.roles:
-        part = _scope_filter(viewer, role, kind, action)
+        part = _scope_filter(viewer, role, kind, action, paths)
         if part == Q():
             return Q()
         combined |= part
     return combined
+
+
+def _whole_scope(viewer: Viewer, kind: str, action: str) -> Q:
+    """Wholes with a row the viewer reaches and none it does not (see :data:`WHOLES`)."""
+    row_kind, link = WHOLES[kind]
+    rows = _any_role(viewer, kind, action, PATHS[row_kind])
+    if rows == Q():
+        return rows
+    row_model = PATHS[row_kind].model()
+    reached = row_model.objects.filter(rows).values(link)
+    others = row_model.objects.filter(**{f"{link}__in": reached}).exclude(rows).values(link)
+    return Q(pk__in=reached) & ~Q(pk__in=others)
 
 
 def visible(viewer: Viewer, kind: str, action: str = "view", queryset: QuerySet | None = None):

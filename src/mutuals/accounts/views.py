@@ -1,9 +1,16 @@
 """The account journeys: sign in and out, your account and the name you are shown under,
-password reset and invitations."""
+password reset and invitations.
+
+Every form shown again with its errors answers 400. Signing in is guarded twice: django-axes
+locks an account after too many wrong passwords for it (from anywhere), and
+:mod:`mutuals.accounts.throttle` slows an address that fails too often (whichever accounts it
+tries), without locking any account."""
 
 from __future__ import annotations
 
+from axes.utils import reset as unlock_account
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 
-from mutuals.accounts import names, services
+from mutuals.accounts import names, services, throttle
 from mutuals.accounts.forms import (
     AcceptInvitationForm,
     ChoosePasswordForm,
@@ -28,17 +35,57 @@ from mutuals.registry.models import Organisation
 T = "mutuals/accounts/"
 
 
-class SignInView(auth_views.LoginView):
+def invalid_status(form) -> int:
+    """The status of a page showing ``form``: 400 once it has errors to show."""
+    return 400 if form.errors else 200
+
+
+class ErrorsAnswer400:
+    """For Django's form views: a form shown again with its errors answers 400."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = invalid_status(form)
+        return response
+
+
+class SignInView(ErrorsAnswer400, auth_views.LoginView):
     template_name = T + "sign_in.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        wait = throttle.wait_seconds(request)
+        if wait is not None:
+            return slowed(request, wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        throttle.count_failure(self.request)
+        return super().form_invalid(form)
+
+
+def slowed(request, wait: int):
+    """Too many failed attempts from this address this minute: wait, nothing is locked."""
+    response = render(request, T + "slowed.html", {"wait": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to an attempt on a locked account (AXES_LOCKOUT_CALLABLE)."""
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "hours": settings.AXES_COOLOFF_TIME,
+    }
+    return render(request, T + "locked.html", context, status=429)
 
 
 class SignOutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
 
-class ResetView(auth_views.PasswordResetView):
+class ResetView(ErrorsAnswer400, auth_views.PasswordResetView):
     template_name = T + "password_reset.html"
     form_class = ResetForm
     email_template_name = T + "password_reset_email.txt"
@@ -50,10 +97,17 @@ class ResetSentView(auth_views.PasswordResetDoneView):
     template_name = T + "password_reset_sent.html"
 
 
-class ResetConfirmView(auth_views.PasswordResetConfirmView):
+class ResetConfirmView(ErrorsAnswer400, auth_views.PasswordResetConfirmView):
     template_name = T + "password_choose.html"
     form_class = ChoosePasswordForm
     success_url = reverse_lazy("password-reset-complete")
+
+    def form_valid(self, form):
+        """A new password, proven by the emailed link, also unlocks the account: the
+        locked page offers this way back in."""
+        response = super().form_valid(form)
+        unlock_account(username=form.user.get_username())
+        return response
 
 
 class ResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -172,7 +226,7 @@ def invite(request):
         )
         messages.success(request, f"Invitation sent to {data['email']}")
         return redirect("invitation-sent")
-    return render(request, T + "invite.html", {"form": form})
+    return render(request, T + "invite.html", {"form": form}, status=invalid_status(form))
 
 
 @login_required
@@ -197,4 +251,9 @@ def accept_invitation(request, token: str):
             )
         messages.success(request, "Your password is set. Sign in to continue.")
         return redirect(reverse("sign-in"))
-    return render(request, T + "invitation_accept.html", {"form": form, "invitation": invitation})
+    return render(
+        request,
+        T + "invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=invalid_status(form),
+    )

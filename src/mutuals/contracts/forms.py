@@ -154,6 +154,23 @@ class ObjectiveForm(forms.Form):
         ]
 
 
+class RemoveObjectiveForm(forms.Form):
+    """The Remove button on the objectives page: the objective's place in the list."""
+
+    remove = forms.TypedChoiceField(
+        coerce=int,
+        error_messages={
+            "required": "Choose the objective to remove",
+            "invalid_choice": "That objective is not on the list: check the objectives "
+            "and remove it again if it is still there",
+        },
+    )
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].choices = [(str(n), str(n)) for n in range(count)]
+
+
 class ValueForm(forms.Form):
     savings_requirement_pct = forms.DecimalField(
         label="Savings required beyond the counterfactual (% a year)",

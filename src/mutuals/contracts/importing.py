@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mutuals.contracts import relationships
 from mutuals.contracts.models import (
     Baseline,
     Contract,
@@ -109,6 +110,7 @@ def _prepare(cells: dict[str, str], row: int, seen: dict[str, int]):
     def save() -> bool:
         contract.save()
         contract.commissioners.set(commissioners)
+        relationships.request_missing(contract, via="import-contracts")
         contract.services.set(
             [Service.objects.get_or_create(name=name)[0] for name in split(cells, "services")]
         )

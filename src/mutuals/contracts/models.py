@@ -9,9 +9,11 @@ provider fails, and how will the contract be evaluated.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from mutuals.registry.models import Organisation, Service
 from mutuals.returns.models import Metric
@@ -136,3 +138,66 @@ class Objective(models.Model):
     def is_measurable(self) -> bool:
         """A metric, a target and a deadline: the NAO's minimum for a measurable objective."""
         return self.metric_id is not None and self.target is not None and self.deadline is not None
+
+
+class RelationshipStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the provider to confirm"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+
+
+class CommissioningRelationship(models.Model):
+    """Whether a provider accepts a commissioner as one of its commissioners.
+
+    Anyone holding a commissioner's role can record a contract naming any provider, so the
+    contract alone cannot open the provider's returns, scorecards and alerts to them: the
+    first contract linking the two asks the provider, and only a relationship its managers
+    (or an auditor) confirmed gives access, for as long as a contract still links them. One
+    row per commissioner and provider, however many contracts they share."""
+
+    commissioner = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="provider_relationships"
+    )
+    provider = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="commissioner_relationships"
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=RelationshipStatus.choices,
+        default=RelationshipStatus.PENDING,
+        db_index=True,
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when an import or the back office recorded the contract.",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="How it was confirmed when no one answered a request (before confirmation "
+        "was asked for, or in the demo).",
+    )
+
+    class Meta:
+        ordering = ["provider__name", "commissioner__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commissioner", "provider"], name="one_relationship_per_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commissioner} commissioning {self.provider} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == RelationshipStatus.PENDING

@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from mutuals.contracts import relationships
 from mutuals.contracts.models import (
     Baseline,
     Contract,
@@ -467,6 +468,7 @@ def _prepare(release: dict, index: int, organisations: _Organisations, seen: dic
         contract.provider = provider  # now saved, so it has its primary key
         contract.save()
         contract.commissioners.set(commissioners)
+        relationships.request_missing(contract, via="import-ocds")
         contract.services.set([Service.objects.get_or_create(name=n)[0] for n in services if n])
         contract.objectives.all().delete()
         for objective in objectives:

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from mutuals.accounts import audit
 from mutuals.accounts.permissions import Viewer, allowed_in, can
+from mutuals.contracts import relationships
 from mutuals.contracts.models import Baseline, Contract, Objective
 
 TERMS = ("reference", "title", "start_date", "end_date", "annual_value", "status")
@@ -115,6 +116,9 @@ def save_contract(viewer: Viewer, user, draft: ContractDraft, contract: Contract
     contract.full_clean(exclude=["commissioners", "services"])
     contract.save()
     contract.commissioners.set(draft.commissioners)
+    # A provider named for the first time is asked to confirm: until it does, naming it
+    # opens none of its unpublished data to the commissioner.
+    relationships.request_missing(contract, user=user)
     _save_baseline(contract, draft.baseline)
     contract.objectives.all().delete()
     Objective.objects.bulk_create(

@@ -10,13 +10,20 @@ organisations is refused.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 import polars as pl
 from django.db import transaction
 
-from mutuals.contracts.models import Baseline, Contract, Objective
+from mutuals.contracts.models import (
+    Baseline,
+    CommissioningRelationship,
+    Contract,
+    Objective,
+    RelationshipStatus,
+)
 from mutuals.demo.world import World
 from mutuals.engagement.demo import load_demo_surveys
 from mutuals.governance.demo import load_registers, wipe_registers
@@ -196,6 +203,7 @@ def _insert_contracts(world: World, organisations, services, metrics) -> tuple[i
         for spec, contract in pairs
         for key in spec.commissioners
     )
+    _insert_relationships(pairs, organisations)
     contract_services = Contract.services.through
     contract_services.objects.bulk_create(
         contract_services(contract_id=contract.pk, service_id=services[name])
@@ -229,6 +237,27 @@ def _insert_contracts(world: World, organisations, services, metrics) -> tuple[i
         for objective in spec.objectives
     )
     return len(contracts), len(objectives)
+
+
+def _insert_relationships(pairs, organisations) -> None:
+    """The demo's commissioners were confirmed by their providers long ago: on the day
+    their first contract together started, so their returns are open to them."""
+    first: dict[tuple[int, int], dt.date] = {}
+    for spec, contract in pairs:
+        for key in spec.commissioners:
+            pair = (organisations[key], contract.provider_id)
+            first[pair] = min(first.get(pair, spec.start_date), spec.start_date)
+    CommissioningRelationship.objects.bulk_create(
+        CommissioningRelationship(
+            commissioner_id=commissioner,
+            provider_id=provider,
+            status=RelationshipStatus.CONFIRMED,
+            requested_at=when,
+            decided_at=when,
+        )
+        for (commissioner, provider), start in sorted(first.items())
+        for when in [dt.datetime.combine(start, dt.time(9), tzinfo=dt.UTC)]
+    )
 
 
 def _observation_frame(world: World, organisations, metrics) -> pl.DataFrame:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from mutuals.web.views import ballots as ballot_views
 from mutuals.web.views import (
+    commissioning,
     contract_edit,
     contracts,
     debate,
@@ -113,6 +114,11 @@ urlpatterns = [
     path("contracts/<int:pk>/edit/check/", contract_edit.check, name="contract-edit-check"),
     path("contracts/<int:pk>/edit/<slug:step>/", contract_edit.step, name="contract-edit-step"),
     path("contracts/<int:pk>/saved/", contract_edit.saved, name="contract-saved"),
+    path(
+        "commissioning/<int:pk>/decision/",
+        commissioning.decide,
+        name="commissioning-decision",
+    ),
     path("evaluation/", evaluation.run_list, name="evaluations"),
     path("evaluation/<int:pk>/", evaluation.run_detail, name="evaluation-run"),
     path("evaluation/<int:pk>/progress/", evaluation.run_progress, name="evaluation-run-progress"),

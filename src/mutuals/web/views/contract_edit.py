@@ -15,17 +15,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from mutuals.accounts.permissions import can, viewer_for, visible
-from mutuals.contracts import services
+from mutuals.contracts import relationships, services
 from mutuals.contracts.forms import (
     BaselineForm,
     CommissionersForm,
     ObjectiveForm,
+    RemoveObjectiveForm,
     TermsForm,
     ValueForm,
 )
 from mutuals.contracts.models import Contract, ContractStatus, ObjectiveDirection
 from mutuals.registry.models import Organisation
 from mutuals.returns.models import Metric
+from mutuals.web.params import cleaned
 
 STEPS = {
     "terms": ("The contract's terms", TermsForm),
@@ -160,10 +162,9 @@ def _objectives(request, pk, contract, raw):
     )
     if request.method == "POST":
         if "remove" in request.POST:
-            index = int(request.POST["remove"])
-            if 0 <= index < len(raw["objectives"]):
-                del raw["objectives"][index]
-                request.session[_key(pk)] = raw
+            removal = RemoveObjectiveForm(request.POST, count=len(raw["objectives"]))
+            del raw["objectives"][cleaned(removal)["remove"]]
+            request.session[_key(pk)] = raw
             return redirect(_step_url(pk, "objectives"))
         if form.is_valid():
             raw["objectives"].append({name: request.POST.get(name, "") for name in form.fields})
@@ -297,5 +298,11 @@ def saved(request, pk: int):
         raise PermissionDenied
     outcome = request.session.pop("mutuals:contract-saved", "saved")
     return render(
-        request, "mutuals/contracts/edit/saved.html", {"contract": contract, "outcome": outcome}
+        request,
+        "mutuals/contracts/edit/saved.html",
+        {
+            "contract": contract,
+            "outcome": outcome,
+            "unconfirmed": relationships.unconfirmed_for(viewer, contract.provider_id),
+        },
     )

@@ -5,8 +5,9 @@ counterfactual."""
 from django.shortcuts import render
 from django.urls import reverse
 
-from mutuals.accounts.permissions import allowed_in, can, viewer_for, visible
-from mutuals.contracts import queries
+from mutuals.accounts.models import AuditEvent
+from mutuals.accounts.permissions import allowed_in, can, viewer_for
+from mutuals.contracts import queries, relationships
 from mutuals.contracts.audit import audit_contract
 from mutuals.contracts.savings import ContractSavings, contract_savings
 from mutuals.registry.queries import programme_choices
@@ -45,9 +46,12 @@ def contract_detail(request, pk: int):
     contract = contract_page.contract
     may_see_returns = allowed_in(viewer, "view", "observation", contract.provider_id)
     savings = contract_savings(contract) if contract_page.baseline and may_see_returns else None
-    audit_events = visible(viewer, "audit_event").filter(
-        object_type="contract", object_id=str(contract.pk)
-    )
+    # A contract's history is its commissioners' own record, whether or not the provider
+    # has confirmed them yet (the provider's other events are not).
+    may_see_audit = viewer.is_auditor or contract.pk in viewer.commissioned_contract_ids
+    audit_events = AuditEvent.objects.filter(object_type="contract", object_id=str(contract.pk))
+    if not may_see_audit:
+        audit_events = audit_events.none()
     return render(
         request,
         "mutuals/contracts/detail.html",
@@ -62,7 +66,8 @@ def contract_detail(request, pk: int):
             ),
             "may_see_returns": may_see_returns,
             "audit_events": list(audit_events.select_related("user")[:50]),
-            "may_see_audit": viewer.is_auditor or contract.pk in viewer.commissioned_contract_ids,
+            "may_see_audit": may_see_audit,
+            "unconfirmed": relationships.unconfirmed_for(viewer, contract.provider_id),
             "breadcrumbs": [("Home", reverse("home")), ("Contracts", reverse("contracts"))],
         },
     )

@@ -8,6 +8,7 @@ through :func:`mutuals.engagement.results.survey_results`, which suppresses smal
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
@@ -26,6 +27,7 @@ from mutuals.engagement.models import Survey
 from mutuals.engagement.results import results_table, survey_results
 from mutuals.engine.engagement import CAVEAT
 from mutuals.registry.models import Organisation
+from mutuals.web.params import cleaned, id_field
 from mutuals.web.views.open_data import FORMATS, frame_download
 
 # --- answering ------------------------------------------------------------------------------
@@ -131,16 +133,16 @@ def _progress(survey) -> dict:
     }
 
 
+class ResultsFilter(forms.Form):
+    organisation = id_field("organisation", required=False)
+
+
 def results_download(request, format_: str):
     """Every score the viewer may see, as CSV or Parquet (``?organisation=ID`` for one)."""
     if format_ not in FORMATS:
         raise Http404("No such format")
-    organisation = request.GET.get("organisation", "")
-    if organisation and not organisation.isdigit():
-        raise Http404("No such organisation")
-    results = queries.visible_results(
-        viewer_for(request), organisation_id=int(organisation) if organisation else None
-    )
+    chosen = cleaned(ResultsFilter(request.GET))["organisation"]
+    results = queries.visible_results(viewer_for(request), organisation_id=chosen)
     return frame_download(results_table(results), format_, "staff-engagement")
 
 

@@ -9,6 +9,14 @@ from django.shortcuts import render
 from django.template import loader
 
 from mutuals.web.demo import holds_demo_data_without_database
+from mutuals.web.params import InvalidValue
+
+
+def bad_request(request, exception=None):
+    """A request value the page cannot use: the reason when it is ours (a form's message),
+    nothing of Django's own (a bad Host header, say), which is not for the reader."""
+    reason = str(exception) if isinstance(exception, InvalidValue) else ""
+    return render(request, "mutuals/errors/400.html", {"reason": reason}, status=400)
 
 
 def forbidden(request, exception=None):

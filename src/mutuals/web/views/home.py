@@ -1,11 +1,17 @@
 from django.shortcuts import render
 
+from mutuals.accounts.permissions import viewer_for
 from mutuals.registry import queries
+from mutuals.web.views import commissioning
 
 
 def home(request):
     return render(
         request,
         "mutuals/home.html",
-        {"figures": queries.portfolio_figures(), "programmes": queries.programme_summaries()},
+        {
+            "figures": queries.portfolio_figures(),
+            "programmes": queries.programme_summaries(),
+            "commissioning_requests": commissioning.awaiting_managers(viewer_for(request)),
+        },
     )
