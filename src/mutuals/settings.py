@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "mutuals.governance",
     "mutuals.engagement",
     "mutuals.publishing",
+    "mutuals.demo",
 ]
 
 MIDDLEWARE = [

@@ -14,8 +14,9 @@ from django.contrib.auth.hashers import identify_hasher
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from mutuals.accounts.demo import DEMO_PASSWORD, ensure_demo_users
+from mutuals.accounts.demo import DEMO_PASSWORD
 from mutuals.accounts.models import AuditEvent
+from mutuals.demo.accounts import ensure_demo_users
 from web.test_page_conventions import check_conventions
 
 from .conftest import PASSWORD
@@ -164,8 +165,8 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
 
 
 def test_demo_users_get_their_roles_in_the_demo_world(world):
-    from mutuals.accounts.demo import assign_demo_roles
     from mutuals.accounts.permissions import viewer_for_user
+    from mutuals.demo.accounts import assign_demo_roles
 
     ensure_demo_users()
     placed = assign_demo_roles()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mutuals.accounts.demo import assign_demo_roles, ensure_demo_users
+from mutuals.demo.accounts import assign_demo_roles, ensure_demo_users
 from mutuals.publishing.demo import publish_demo_material
 from mutuals.publishing.models import Comment, ItemKind, ItemStatus
 

@@ -28,8 +28,8 @@ from mutuals.demo.load import load_world, wipe
 from mutuals.demo.world import build_world
 from mutuals.evaluation.models import Alert, EvaluationResult, EvaluationRun, RunStatus
 from mutuals.evaluation.monitoring import run_monitoring
+from mutuals.evaluation.risk import assessed_providers, portfolio_risk
 from mutuals.registry.models import Organisation, OrganisationKind, Programme, Service
-from mutuals.registry.risk import assessed_providers, portfolio_risk
 from mutuals.reports import impact
 from mutuals.reports.content import returns_as_of
 from mutuals.reports.document import Bullets, Terms

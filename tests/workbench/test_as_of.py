@@ -24,8 +24,8 @@ from django.urls import reverse
 
 from mutuals.demo.load import load_world
 from mutuals.demo.world import build_world
+from mutuals.evaluation.risk import assessed_providers, period_end, returns_as_of
 from mutuals.registry.models import Organisation
-from mutuals.registry.risk import assessed_providers, period_end, returns_as_of
 from mutuals.reports.content import gather_portfolio
 from mutuals.reports.findings import findings
 from mutuals.returns.coverage import (

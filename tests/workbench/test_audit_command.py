@@ -22,8 +22,8 @@ from mutuals.demo.load import load_world, wipe
 from mutuals.demo.world import build_world
 from mutuals.engine.savings import savings
 from mutuals.evaluation.models import Alert
+from mutuals.evaluation.risk import portfolio_risk
 from mutuals.registry.models import Programme, Service
-from mutuals.registry.risk import portfolio_risk
 from mutuals.returns.models import Metric
 
 

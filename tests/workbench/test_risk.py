@@ -10,14 +10,14 @@ import pytest
 
 from mutuals.contracts.models import Contract
 from mutuals.evaluation.models import Alert
-from mutuals.registry.models import Organisation
-from mutuals.registry.risk import (
+from mutuals.evaluation.risk import (
     DEFAULT_THRESHOLDS,
     failure_risk,
     period_end,
     portfolio_risk,
     returns_as_of,
 )
+from mutuals.registry.models import Organisation
 from mutuals.returns.models import Metric, Observation, Submission
 from mutuals.returns.periods import parse_period
 

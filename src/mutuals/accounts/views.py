@@ -29,7 +29,7 @@ from mutuals.accounts.forms import (
 )
 from mutuals.accounts.models import Role, TokenScope
 from mutuals.accounts.permissions import viewer_for
-from mutuals.api.tokens import create_token, revoke_token
+from mutuals.accounts.tokens import create_token, revoke_token
 from mutuals.registry.models import Organisation
 
 T = "mutuals/accounts/"

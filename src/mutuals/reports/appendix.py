@@ -10,9 +10,9 @@ from mutuals.engine.grade import LEVEL_NAMES
 from mutuals.engine.savings import GREEN_BOOK_SCHEDULE
 from mutuals.evaluation.models import EvaluationRun
 from mutuals.evaluation.monitoring import MIN_POINTS, RECENT_POINTS
+from mutuals.evaluation.risk import RiskThresholds
 from mutuals.evaluation.services import EvaluationConfig
 from mutuals.registry.models import OrganisationKind
-from mutuals.registry.risk import RiskThresholds
 from mutuals.reports.content import DataSources
 from mutuals.reports.document import Bullets, Paragraph, Section, Subheading, Terms
 from mutuals.reports.formatting import count

@@ -3,7 +3,7 @@
 :func:`gather_portfolio` and :func:`gather_provider` call the services that
 own each figure — the objectives audit (:mod:`mutuals.contracts.audit`),
 savings against the counterfactual (:mod:`mutuals.contracts.savings`),
-failure risk (:mod:`mutuals.registry.risk`), monitoring
+failure risk (:mod:`mutuals.evaluation.risk`), monitoring
 (:mod:`mutuals.evaluation.monitoring`) and the stored results of an
 evaluation run — and keep their result objects whole, so a page, a report
 and a test all read the same numbers.
@@ -21,9 +21,9 @@ from mutuals.contracts.models import Contract
 from mutuals.contracts.savings import PortfolioSavings, portfolio_savings
 from mutuals.evaluation.models import Alert, AlertKind, EvaluationResult, EvaluationRun, Method
 from mutuals.evaluation.monitoring import SeriesSpc, open_alerts, provider_spc
+from mutuals.evaluation.risk import PortfolioRisk, RiskAssessment, failure_risk, portfolio_risk
+from mutuals.evaluation.risk import returns_as_of as _returns_as_of
 from mutuals.registry.models import Organisation, ProgrammeMembership
-from mutuals.registry.risk import PortfolioRisk, RiskAssessment, failure_risk, portfolio_risk
-from mutuals.registry.risk import returns_as_of as _returns_as_of
 from mutuals.returns.coverage import ReturnsCoverage, returns_coverage
 from mutuals.returns.models import Observation, Submission
 from mutuals.returns.periods import quarter_from_index

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from mutuals.engine.control import ControlConfig, ControlResult
+from mutuals.evaluation.risk import assessed_providers
 from mutuals.governance.control import assess_many, control_config
 from mutuals.registry.models import Organisation
-from mutuals.registry.risk import assessed_providers
 from mutuals.reports.document import Bullets, Cell, Column, Paragraph, Section, Table
 from mutuals.reports.formatting import count, share
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from mutuals.evaluation.monitoring import RULE_TEXT
-from mutuals.registry.risk import DEFAULT_THRESHOLDS
+from mutuals.evaluation.risk import DEFAULT_THRESHOLDS
 from mutuals.reports import figures, tables
 from mutuals.reports.appendix import data_section, methods
 from mutuals.reports.content import ProviderFigures

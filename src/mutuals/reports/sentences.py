@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mutuals.contracts.savings import ContractSavings
-from mutuals.registry.risk import RiskAssessment
+from mutuals.evaluation.risk import RiskAssessment
 from mutuals.reports.formatting import financial_year, money, saving_range
 
 

@@ -13,7 +13,7 @@ from mutuals.contracts.audit import QUESTIONS, ContractAudit, PortfolioRow
 from mutuals.contracts.savings import ContractSavings, SavingsUnavailable
 from mutuals.evaluation.models import EvaluationResult
 from mutuals.evaluation.monitoring import ASSURANCE_TEXT, MIN_POINTS, VARIATION_TEXT, SeriesSpc
-from mutuals.registry.risk import RiskAssessment
+from mutuals.evaluation.risk import RiskAssessment
 from mutuals.reports import impact
 from mutuals.reports.document import Cell, Column, Table
 from mutuals.reports.formatting import (

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from mutuals.accounts.models import TokenScope
-from mutuals.api.tokens import create_token
+from mutuals.accounts.tokens import create_token
 
 
 class Command(BaseCommand):

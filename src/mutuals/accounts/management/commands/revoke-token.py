@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from mutuals.accounts.models import TOKEN_PREFIX, ApiToken
-from mutuals.api.tokens import revoke_token
+from mutuals.accounts.tokens import revoke_token
 
 
 class Command(BaseCommand):

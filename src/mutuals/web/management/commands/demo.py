@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from mutuals.accounts.demo import DEMO_PASSWORD, assign_demo_roles, ensure_demo_users
+from mutuals.accounts.demo import DEMO_PASSWORD
+from mutuals.demo.accounts import assign_demo_roles, ensure_demo_users
 from mutuals.registry.models import Organisation
 
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from mutuals.contracts.audit import QUESTIONS, PortfolioAudit, PortfolioRow, portfolio_audit
 from mutuals.contracts.savings import PortfolioSavings, portfolio_savings
-from mutuals.registry.risk import PortfolioRisk, portfolio_risk, returns_as_of
+from mutuals.evaluation.risk import PortfolioRisk, portfolio_risk, returns_as_of
 
 UNAVAILABLE = {
     "no_baseline": "no baseline",
