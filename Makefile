@@ -17,6 +17,7 @@ $(CURDIR)/.tools/bin/uv:
 
 setup: $(UV)
 	$(UV) sync --frozen --compile-bytecode
+	$(RUN) mutuals collectstatic --noinput --verbosity 0
 
 demo: setup
 	DEBUG=true $(RUN) mutuals demo --scale $(DEMO_SCALE) --port $(PORT)

@@ -72,18 +72,18 @@ def main() -> None:
 
 
 def run(built: float) -> None:
-    from mutuals.evaluation import monitoring, services
+    from mutuals.evaluation import estimates, monitoring, services
     from mutuals.evaluation.services import EvaluationConfig
     from mutuals.returns.models import CurrentObservation
 
     recorders = {
         "spc": Recorder(monitoring.spc),
-        "did": Recorder(services.did),
-        "synth": Recorder(services.synth),
+        "did": Recorder(estimates.did),
+        "synth": Recorder(estimates.synth),
     }
     monitoring.spc = recorders["spc"]
-    services.did = recorders["did"]
-    services.synth = recorders["synth"]
+    estimates.did = recorders["did"]
+    estimates.synth = recorders["synth"]
 
     observations = CurrentObservation.objects.count()
     started = time.perf_counter()

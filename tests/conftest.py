@@ -22,6 +22,9 @@ settings.SECURE_SSL_REDIRECT = False
 # Parallel test workers must not share (or clear) one another's cache, as the served
 # product's processes do through the file cache.
 settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Background tasks run at once, in the test's own process and transaction; the queue itself,
+# with real workers, is tested by the tests that start them (tests/operations/).
+settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,6 +8,7 @@ through :func:`load`, the README's settings table is generated from
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,27 @@ def _fraction(name: str, raw: str) -> float:
     if not 0 <= value <= 1:
         raise ConfigError(f"{name}={raw!r} must be a fraction from 0 to 1 (0.5 is half)")
     return value
+
+
+def _count(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must be 0 or more")
+    return value
+
+
+def _positive(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value < 1:
+        raise ConfigError(f"{name}={raw!r} must be 1 or more")
+    return value
+
+
+def _quarter(name: str, raw: str) -> str:
+    cleaned = raw.strip().upper()
+    if not re.fullmatch(r"\d{4}-Q[1-4]", cleaned) or cleaned.startswith("0000"):
+        raise ConfigError(f"{name}={raw!r} is not a quarter: use a label such as 2000-Q1")
+    return cleaned
 
 
 @dataclass(frozen=True)
@@ -129,6 +151,38 @@ SETTINGS: tuple[Setting, ...] = (
         "Failed sign-in attempts a minute one address may make (an office or a proxy shares "
         "one); more get 429 and a page asking to wait until the minute ends. No account is "
         "locked by it. Counted in Django's cache; 0 turns the limit off.",
+    ),
+    Setting(
+        "REDIS_URL",
+        _str,
+        "",
+        "Redis server for Django's shared cache (rate limits, cached statistics), as "
+        "redis://host:6379/0; needed when more than one machine serves the site. Empty: a "
+        "file cache in MUTUALS_DATA_DIR, shared by the web processes of one machine.",
+    ),
+    Setting(
+        "TASK_BACKEND",
+        _str,
+        "django_tasks_db.DatabaseBackend",
+        "Django Tasks backend for background work (evaluation runs, report PDFs, digests, "
+        "the ballot tick). The default is a queue in the database, worked by `mutuals "
+        "worker`; django_tasks.backends.immediate.ImmediateBackend runs each task at once, "
+        "in the process that asks.",
+    ),
+    Setting(
+        "WORKER_HEARTBEAT_SECONDS",
+        _int,
+        5,
+        "How often each `mutuals worker` process says it is alive. A task held by a worker "
+        "silent for six times this long (it was killed, or its machine died) is put back "
+        "in the queue for another worker.",
+    ),
+    Setting(
+        "LOG_FORMAT",
+        _str,
+        "text",
+        "text, or json for one JSON object per line (with the request id), for a log "
+        "collector. Survey and ballot secrets and API tokens are never logged either way.",
     ),
     Setting(
         "EMAIL_FROM",
@@ -285,6 +339,38 @@ SETTINGS: tuple[Setting, ...] = (
         "substantially complete: the organisations returning for it number at least this "
         "share of those that returned in the busiest of the four quarters before (0.9 is "
         "90%), so early returns cannot move the date.",
+    ),
+    Setting(
+        "RETURNS_FIRST_PERIOD",
+        _quarter,
+        "2000-Q1",
+        "Earliest quarter a return may be for (a quarter such as 2000-Q1). Returns for "
+        "earlier periods are refused on import, and any already stored are left out of the "
+        "portfolio's figures.",
+    ),
+    Setting(
+        "RETURNS_MAX_QUARTERS_AHEAD",
+        _count,
+        0,
+        "How many quarters after the current one a return may be for: 0 allows periods up "
+        "to the end of the current quarter. Later periods are refused on import and left "
+        "out of the portfolio's figures.",
+    ),
+    Setting(
+        "UPLOAD_MAX_MB",
+        _positive,
+        50,
+        "Largest file the web pages accept (returns, register tables, survey responses), in "
+        "megabytes; a larger one is refused with 413 before it is stored. Bigger returns "
+        "files go through the command line or the API.",
+    ),
+    Setting(
+        "XLSX_MAX_INFLATED_MB",
+        _positive,
+        200,
+        "Most an XLSX file may unpack to, in megabytes, summed over its parts, on every "
+        "path; a larger one (or one that unpacks over 100 times its packed size) is refused "
+        "before it is read, so a small file cannot unpack to gigabytes.",
     ),
 )
 

@@ -35,6 +35,9 @@ MUTUALS_COMPLETE_RETURNS_SHARE: float = _env["MUTUALS_COMPLETE_RETURNS_SHARE"]
 SECURE_SSL_REDIRECT: bool = (
     not DEBUG if _env["SECURE_SSL_REDIRECT"] is None else _env["SECURE_SSL_REDIRECT"]
 )
+# A load balancer asks over plain HTTP whether a host is up: no redirect for its checks.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+WORKER_HEARTBEAT_SECONDS: int = _env["WORKER_HEARTBEAT_SECONDS"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "govuk_frontend_django",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "mutuals.operations",
     "mutuals.web",
     "mutuals.accounts",
     "mutuals.registry",
@@ -59,7 +65,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mutuals.operations.middleware.RequestId",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the application, compressed and cached for a year under
+    # their hashed names: no web server in front is needed to serve them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,11 +133,37 @@ USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Collected by `mutuals collectstatic` (make setup does it): every file gets a hashed name
+# and a compressed copy, so WhiteNoise can serve it with a year-long cache. While DEBUG is on
+# (the demo), files are served where they are, with no collecting.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "mutuals.operations.static.Storage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+
+# Background work on Django's Tasks framework (the django-tasks backport): a queue in the
+# database, which works on SQLite for one machine and on PostgreSQL for many, where workers
+# on any host take tasks with row locks that skip what another worker holds. `mutuals
+# worker` runs the workers; `mutuals worker` also puts back the task of a worker that died.
+TASKS = {"default": {"BACKEND": _env["TASK_BACKEND"]}}
 
 # One cache for every web worker on the machine: API rate limits count each token's
 # requests across gunicorn's processes, and a chart drawn once serves them all.
+# With REDIS_URL, Django's own Redis cache, shared by every web host (rate limits, cached
+# statistics); otherwise a file cache, shared by the web processes of one machine.
 CACHES = {
     "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _env["REDIS_URL"],
+    }
+    if _env["REDIS_URL"]
+    else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DATA_DIR / "cache"),
         "OPTIONS": {"MAX_ENTRIES": 20_000},
@@ -185,11 +221,22 @@ DIGEST_WEEKLY_DAY: str = _env["DIGEST_WEEKLY_DAY"]
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 INVITATION_MAX_AGE_DAYS = 7
 
+LOG_FORMAT: str = _env["LOG_FORMAT"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"survey_tokens": {"()": "mutuals.web.log_filters.HideSurveyTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "survey_tokens": {"()": "mutuals.web.log_filters.HideSurveyTokens"},
+        "request_id": {"()": "mutuals.operations.logs.RequestIdFilter"},
+    },
+    "formatters": {"json": {"()": "mutuals.operations.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     # Survey links' tokens are credentials: never in a logged path (see log_filters).
     "loggers": {
@@ -227,3 +274,10 @@ SIGN_IN_RATE_LIMIT: int = _env["SIGN_IN_RATE_LIMIT"]
 # that lock by user agent or cookie, which an attacker rotates. A username cannot be rotated
 # to escape its own lock, and addresses are limited by the throttle above instead.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Imports (mutuals.returns.span, mutuals.returns.tables, mutuals.web.uploads): the periods a
+# return may be for, and how big an upload, or an XLSX unpacked, may be.
+RETURNS_FIRST_PERIOD: str = _env["RETURNS_FIRST_PERIOD"]
+RETURNS_MAX_QUARTERS_AHEAD: int = _env["RETURNS_MAX_QUARTERS_AHEAD"]
+UPLOAD_MAX_MB: int = _env["UPLOAD_MAX_MB"]
+XLSX_MAX_INFLATED_MB: int = _env["XLSX_MAX_INFLATED_MB"]

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("mutuals.operations.urls")),
     path("", include("mutuals.api.urls")),
     path("", include("mutuals.accounts.urls")),
     path("", include("mutuals.web.urls")),

@@ -126,7 +126,7 @@ def test_bad_parameters_are_problems_naming_the_parameter(world, as_role):
 
 
 def test_evaluation_requests_are_strict(world, as_role, monkeypatch):
-    monkeypatch.setattr("mutuals.api.routers.evaluations.start_in_background", lambda run: None)
+    monkeypatch.setattr("mutuals.evaluation.services.start", lambda run: None)
     auditor = as_role("auditor")
     response = auditor.post("/evaluations", {"programmes": "right-to-request"})
     assert response.status_code == 422

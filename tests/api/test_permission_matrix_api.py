@@ -158,7 +158,7 @@ def test_evaluations_are_for_auditors_and_commissioners(
     world, people, objects, api, as_role, role, monkeypatch
 ):
     started = []
-    monkeypatch.setattr("mutuals.api.routers.evaluations.start_in_background", started.append)
+    monkeypatch.setattr("mutuals.evaluation.services.start", started.append)
     caller = client_for(role, api, as_role)
     run = objects["run"]
     responses = [

@@ -63,7 +63,7 @@ class BearerToken:
 @pytest.fixture
 def token(world, settings, monkeypatch):
     settings.API_RATE_LIMIT = 0
-    monkeypatch.setattr("mutuals.api.routers.evaluations.start_in_background", lambda run: None)
+    monkeypatch.setattr("mutuals.evaluation.services.start", lambda run: None)
     user = make_user("both@example.org", "auditor")
     Role.objects.create(user=user, role="provider_manager", organisation=world["health"])
     _, TOKEN["current"] = ApiToken.objects.issue(user, ["admin"])

@@ -93,3 +93,16 @@ def test_digest_command_names_a_bad_period():
 
     with pytest.raises(CommandError, match="--period 'soon' is not a date"):
         call_command("digest", "send", "--frequency", "daily", "--period", "soon")
+
+
+def test_the_scheduler_only_queues_the_ballot_tick(settings, monkeypatch):
+    """The tick is work for the workers: the scheduler puts it on the queue, nothing more."""
+    from django_tasks import default_task_backend
+
+    from mutuals.governance import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    monkeypatch.setattr(tasks, "tick", lambda: pytest.fail("the tick ran in the scheduler"))
+    outcomes = [o for o in scheduler.run_due(at(24, 8)) if o.job == "ballot-tick"]
+    queued = [r.task.name for r in default_task_backend.results]
+    assert queued == ["tick_ballots"] and outcomes[0].message.startswith("queued as task ")

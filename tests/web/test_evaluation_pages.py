@@ -74,9 +74,7 @@ def test_run_page_shows_results_with_intervals_verdicts_and_grades(client, world
 
 def test_starting_a_run_carries_it_out_and_shows_progress(client, world, monkeypatch):
     started = []
-    monkeypatch.setattr(
-        "mutuals.evaluation.services.start_in_background", lambda run: started.append(run)
-    )
+    monkeypatch.setattr("mutuals.evaluation.services.start", lambda run: started.append(run))
     _sign_in_as(client, world, "commissioner")
     response = client.post(
         reverse("evaluations"), {"programme": "right-to-request", "metric": "", "as_of": ""}

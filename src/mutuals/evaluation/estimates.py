@@ -32,11 +32,12 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import polars as pl
 
+from mutuals.engine._results import to_plain
 from mutuals.engine.did import did
 from mutuals.engine.errors import EngineError
 from mutuals.engine.grade import grade
 from mutuals.engine.synth import synth
-from mutuals.evaluation.fingerprint import Fingerprint
+from mutuals.evaluation.fingerprint import PanelDigest
 from mutuals.evaluation.panels import Panel
 from mutuals.registry.models import ProgrammeKind
 from mutuals.returns.periods import quarter_from_index
@@ -89,7 +90,9 @@ class Estimate:
         return self.unestimated is None and self.p_value is not None
 
     def to_json(self) -> dict:
-        return asdict(self)
+        """Plain JSON (NaN and infinity as null): what a step stores, and all a run's
+        verdicts are judged from, whichever process made it."""
+        return to_plain(asdict(self))
 
     @classmethod
     def from_json(cls, data: dict) -> Estimate:
@@ -139,28 +142,31 @@ def plan_step(programme, metric, kind: str, panel: Panel, settings: Settings) ->
     return inputs + _synth_inputs(step, panel, settings, done)
 
 
-def fingerprint_step(fingerprint: Fingerprint, label: str, panel: Panel, inputs) -> None:
-    """Add what a step read to the run's fingerprint: its balanced panel, then each single
-    provider's data."""
-    fingerprint.add_panel(label, panel.frame)
+def step_digest(label: str, panel: Panel, inputs) -> str:
+    """The digest of what a step read: its balanced panel, then each single provider's
+    data."""
+    digest = PanelDigest()
+    digest.add_panel(label, panel.frame)
     for item in inputs:
         if item.method == "synth" and item.data is not None:
-            fingerprint.add_panel(item.label, item.data)
+            digest.add_panel(item.label, item.data)
+    return digest.hexdigest()
 
 
 def estimate_step(
-    programme, metric, kind: str, panel: Panel, settings: Settings, fingerprint: Fingerprint
-) -> list[Estimate]:
-    """Every estimate of one programme and metric: its DiD cohorts, then its single
-    providers."""
+    programme, metric, kind: str, panel: Panel, settings: Settings
+) -> tuple[list[Estimate], str]:
+    """Every estimate of one programme and metric (its DiD cohorts, then its single
+    providers), and the digest of the data it read."""
     inputs = plan_step(programme, metric, kind, panel, settings)
-    fingerprint_step(fingerprint, f"{programme.code} × {metric.code}", panel, inputs)
+    digest = step_digest(f"{programme.code} × {metric.code}", panel, inputs)
     estimates = []
     for item in inputs:
         if item.data is not None:
             (_fit_did if item.method == "did" else _fit_synth)(item, settings)
         estimates += item.estimates
-    return sorted(estimates, key=lambda e: (e.method != "did", e.cohort, e.organisation_id or 0))
+    ordered = sorted(estimates, key=lambda e: (e.method != "did", e.cohort, e.organisation_id or 0))
+    return ordered, digest
 
 
 # --- difference-in-differences ---------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 :func:`code_version` names the package version and a digest of the source of
 every module whose change could alter an estimate (the engine, this app) and
-the versions of the estimator libraries. :class:`Fingerprint` accumulates a
-SHA-256 of the configuration, the code version and every panel read, in a
-fixed order, so two runs on the same data give the same fingerprint and a
-change to any one observation gives another.
+the versions of the estimator libraries. Each step of a run digests every
+panel it read (:class:`PanelDigest`), and :func:`run_fingerprint` is the
+SHA-256 of the configuration, the code version and those digests in the run's
+order, so two runs on the same data give the same fingerprint, however their
+steps were shared between workers, and a change to any one observation gives
+another.
 """
 
 from __future__ import annotations
@@ -48,13 +50,11 @@ def _version(distribution: str) -> str:
         return "unknown"
 
 
-class Fingerprint:
-    """A running SHA-256 over the configuration, the code version and the panels read."""
+class PanelDigest:
+    """A running SHA-256 over the panels one step read, in a fixed order."""
 
-    def __init__(self, configuration: dict, version: str) -> None:
+    def __init__(self) -> None:
         self._digest = hashlib.sha256()
-        self._digest.update(json.dumps(configuration, sort_keys=True).encode())
-        self._digest.update(version.encode())
 
     def add_panel(self, label: str, frame: pl.DataFrame) -> None:
         """Add one panel (unit, time, cohort, outcome), in a canonical row order."""
@@ -70,3 +70,14 @@ class Fingerprint:
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
+
+
+def run_fingerprint(configuration: dict, version: str, step_digests: list[str]) -> str:
+    """SHA-256 of the configuration, the code version and each step's digest in the run's
+    order: the same whichever worker made which step."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(configuration, sort_keys=True).encode())
+    digest.update(version.encode())
+    for step in step_digests:
+        digest.update(step.encode())
+    return digest.hexdigest()

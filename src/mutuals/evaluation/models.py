@@ -71,6 +71,30 @@ class EvaluationRun(models.Model):
         return round(100 * self.steps_done / self.steps_total)
 
 
+class EvaluationStep(models.Model):
+    """One programme × metric of a run: its estimates, once made, and a digest of the data
+    it read. Steps are independent, so any worker can make any of them; the run gathers them
+    in order once all are done (:mod:`mutuals.evaluation.services`)."""
+
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveIntegerField(help_text="The step's place in the run's order.")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE)
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE)
+    done = models.BooleanField(default=False)
+    estimates = models.JSONField(default=list, blank=True)
+    digest = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of every value this step read."
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_step_per_place")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} step {self.index}"
+
+
 class Method(models.TextChoices):
     DID = "did", "Difference-in-differences (Callaway and Sant'Anna)"
     SYNTH = "synth", "Synthetic control"

@@ -26,8 +26,8 @@ from importlib import resources
 
 import polars as pl
 
-from mutuals.evaluation.estimates import fingerprint_step, plan_step
-from mutuals.evaluation.fingerprint import ESTIMATOR_LIBRARIES, Fingerprint, _version
+from mutuals.evaluation.estimates import plan_step, step_digest
+from mutuals.evaluation.fingerprint import ESTIMATOR_LIBRARIES, _version, run_fingerprint
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun, RunStatus
 from mutuals.evaluation.services import EvaluationConfig, steps_with_panels
 from mutuals.exports import neutralise_text
@@ -55,14 +55,14 @@ def build(run: EvaluationRun) -> bytes:
     if run.status != RunStatus.DONE:
         raise ReplicationError(f"Evaluation run {run.pk} has not finished, so it has no results.")
     config = EvaluationConfig.from_json(run.configuration)
-    fingerprint = Fingerprint(run.configuration, run.code_version)
+    digests = []
     files: dict[str, bytes] = {}
     panel_of: dict[tuple, str] = {}
     units: set[int] = set()
     for step, panel in steps_with_panels(config):
         programme, metric = step.programme, step.metric
         inputs = plan_step(programme, metric, programme.kind, panel, config.settings)
-        fingerprint_step(fingerprint, step.label, panel, inputs)
+        digests.append(step_digest(step.label, panel, inputs))
         for item in inputs:
             if item.data is None:
                 continue
@@ -71,7 +71,7 @@ def build(run: EvaluationRun) -> bytes:
             units.update(item.data["unit"].unique().to_list())
             for estimate in item.estimates:
                 panel_of[_key(programme.code, estimate.cohort_label, metric.code, estimate)] = name
-    if fingerprint.hexdigest() != run.fingerprint:
+    if run_fingerprint(run.configuration, run.code_version, digests) != run.fingerprint:
         raise ReplicationError(
             f"The returns have changed since evaluation run {run.pk} read them (its data "
             "fingerprint no longer matches), so its exact data cannot be packaged. Start a new "

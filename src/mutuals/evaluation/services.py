@@ -18,19 +18,17 @@ the fingerprint.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 
+import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
 from mutuals.evaluation.estimates import Estimate, Settings, estimate_step
-from mutuals.evaluation.fingerprint import Fingerprint, code_version
+from mutuals.evaluation.fingerprint import code_version, run_fingerprint
 from mutuals.evaluation.judging import judge
-from mutuals.evaluation.models import EvaluationResult, EvaluationRun, RunStatus
+from mutuals.evaluation.models import EvaluationResult, EvaluationRun, EvaluationStep, RunStatus
 from mutuals.evaluation.panels import (
     Panel,
     members,
@@ -107,56 +105,111 @@ def create_run(config: EvaluationConfig, *, user=None) -> EvaluationRun:
     )
 
 
-def start_in_background(run: EvaluationRun) -> None:
-    """Run ``mutuals evaluate --run N`` in a separate process; the run's row shows progress."""
-    env = dict(os.environ)
-    subprocess.Popen(  # noqa: S603 - our own command line, no user text
-        [sys.executable, "-m", "mutuals.cli", "evaluate", "--run", str(run.pk), "--quiet"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+def start(run: EvaluationRun) -> None:
+    """Hand a queued run to the task queue: one task lays out its steps, any worker makes
+    any step, and whichever finishes last gathers the run (:mod:`mutuals.evaluation.tasks`)."""
+    from mutuals.evaluation.tasks import lay_out_run
+
+    lay_out_run.enqueue(run.pk)
 
 
-def execute(run: EvaluationRun, progress: Progress | None = None) -> EvaluationRun:
-    """Carry out a queued run, storing its results; failures are recorded on the run."""
+def lay_out(run: EvaluationRun) -> list[EvaluationStep]:
+    """Mark the run running and record its steps, one per programme × metric, in order;
+    returns the steps still to make (all of them, unless it was laid out before)."""
     config = EvaluationConfig.from_json(run.configuration)
-    programmes = _programmes(config)
-    metrics = _metrics(config)
-    steps = [_Step(p, m) for m in metrics for p in programmes]
-    EvaluationRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), steps_total=len(steps), steps_done=0
-    )
-    version = code_version()
-    fingerprint = Fingerprint(run.configuration, version)
-    estimates: list[Estimate] = []
-    try:
-        for done, (step, panel) in enumerate(_panels(steps, config), start=1):
-            estimates += estimate_step(
-                step.programme, step.metric, step.programme.kind, panel, config.settings,
-                fingerprint,
-            )  # fmt: skip
-            EvaluationRun.objects.filter(pk=run.pk).update(steps_done=done)
-            if progress:
-                progress(done, len(steps), step.label)
-        judged = judge(run, estimates, {m.pk: m for m in metrics}, config)
-    except Exception as exc:
-        EvaluationRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
-        )
-        raise
+    pairs = [(p, m) for m in _metrics(config) for p in _programmes(config)]
     with transaction.atomic():
-        EvaluationResult.objects.filter(run=run).delete()
+        EvaluationRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=timezone.now(), steps_total=len(pairs),
+            steps_done=0,
+        )  # fmt: skip
+        EvaluationStep.objects.bulk_create(
+            [
+                EvaluationStep(run=run, index=i, programme=p, metric=m)
+                for i, (p, m) in enumerate(pairs)
+            ],
+            ignore_conflicts=True,
+        )
+    return list(run.steps.filter(done=False).select_related("programme", "metric"))
+
+
+def make_step(step: EvaluationStep, values: pl.DataFrame | None = None) -> None:
+    """Make one step's estimates and store them, once: a step made again (its worker died
+    after it finished) changes nothing. ``values`` are the metric's quarterly values when
+    the caller has read them already."""
+    if step.done:
+        return
+    config = EvaluationConfig.from_json(step.run.configuration)
+    as_of = quarter_index(config.as_of) if config.as_of else None
+    if values is None:
+        values = quarterly_values_by_metric([step.metric_id], as_of)[step.metric_id]
+    panel = programme_panel(
+        step.programme.code, step.programme.pk, step.metric.code, values,
+        members(step.programme.pk),
+    )  # fmt: skip
+    estimates, digest = estimate_step(
+        step.programme, step.metric, step.programme.kind, panel, config.settings
+    )
+    EvaluationStep.objects.filter(pk=step.pk, done=False).update(
+        done=True, estimates=[e.to_json() for e in estimates], digest=digest,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    done = EvaluationStep.objects.filter(run_id=step.run_id, done=True).count()
+    EvaluationRun.objects.filter(pk=step.run_id).update(steps_done=done)
+
+
+def gather(run: EvaluationRun) -> bool:
+    """Judge and store the run's results once every step is made; True if this call did.
+    Under the run's row lock, so two workers finishing together gather it once."""
+    with transaction.atomic():
+        locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != RunStatus.RUNNING:
+            return False
+        steps = list(locked.steps.order_by("index"))
+        if not all(step.done for step in steps):
+            return False
+        config = EvaluationConfig.from_json(locked.configuration)
+        estimates = [Estimate.from_json(e) for step in steps for e in step.estimates]
+        judged = judge(locked, estimates, {m.pk: m for m in _metrics(config)}, config)
+        EvaluationResult.objects.filter(run=locked).delete()
         EvaluationResult.objects.bulk_create(judged.results)
         EvaluationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE,
             finished_at=timezone.now(),
-            fingerprint=fingerprint.hexdigest(),
-            code_version=version,
+            steps_done=len(steps),
+            fingerprint=run_fingerprint(
+                locked.configuration, locked.code_version, [step.digest for step in steps]
+            ),
             multiplicity=judged.summary(),
         )
+    return True
+
+
+def fail(run: EvaluationRun, error: BaseException) -> None:
+    EvaluationRun.objects.filter(pk=run.pk).exclude(status=RunStatus.DONE).update(
+        status=RunStatus.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
+    )
+
+
+def execute(run: EvaluationRun, progress: Progress | None = None) -> EvaluationRun:
+    """Carry out a queued run in this process, step by step, with the same steps and
+    gathering as the task queue's: the same results and fingerprint. Failures are
+    recorded on the run."""
+    try:
+        steps = lay_out(run)
+        config = EvaluationConfig.from_json(run.configuration)
+        as_of = quarter_index(config.as_of) if config.as_of else None
+        metric_ids = sorted({step.metric_id for step in steps})
+        values = quarterly_values_by_metric(metric_ids, as_of, bulk=True) if metric_ids else {}
+        total = run.steps.count()
+        for step in steps:
+            make_step(step, values[step.metric_id])
+            if progress:
+                progress(step.index + 1, total, f"{step.programme.code} × {step.metric.code}")
+        gather(run)
+    except Exception as exc:
+        fail(run, exc)
+        raise
     run.refresh_from_db()
     return run
 

@@ -1,15 +1,17 @@
-"""A small scheduler for periodic work, run by ``mutuals scheduler``.
+"""When periodic work falls due: ``mutuals scheduler`` only puts it on the task queue.
 
-Mutuals has no task queue. Instead one long-running process (``mutuals scheduler``) wakes
-every minute and runs each registered job that is due; ``mutuals scheduler --once`` runs
-the due jobs once and exits, for cron. A job decides for itself whether it is due, from
-the database where it can (a digest is due when its period has no finished run), so a
-restart, a second scheduler or a cron line beside it never repeats work that is done.
+The work itself (digests, the ballot tick) is done by ``mutuals worker`` processes, like
+every other background task. One process (``mutuals scheduler``) wakes every minute and
+*queues* each registered job that is due; ``mutuals scheduler --once`` does it once and
+exits, for cron. A job decides for itself whether it is due, from the database where it
+can (a digest is due when its period has no finished run), and each task is safe to run
+twice, so a restart, a second scheduler or a cron line beside it never repeats work that
+is done.
 
 Other apps add jobs with :func:`register`, for instance a ballot tick every minute::
 
-    from mutuals.publishing.scheduler import every, register
-    register("ballot-tick", every(60), open_and_close_ballots)
+    from mutuals.publishing.scheduler import every, queue, register
+    register("ballot-tick", every(60), queue(tick_ballots))
 """
 
 from __future__ import annotations
@@ -44,6 +46,16 @@ def register(name: str, due: Due, run: Callable[[], object]) -> Job:
     job = Job(name, due, run)
     JOBS[name] = job
     return job
+
+
+def queue(task) -> Callable[[], str]:
+    """A job's run that puts ``task`` (a Django task) on the queue for the workers."""
+
+    def enqueue() -> str:
+        result = task.enqueue()
+        return f"queued as task {result.id}"
+
+    return enqueue
 
 
 def every(seconds: int) -> Due:

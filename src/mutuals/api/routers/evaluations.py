@@ -2,8 +2,8 @@
 
 Runs span the portfolio, so, as on the web, only the roles allowed portfolio-wide
 evaluation (auditors and commissioners) may read or start them. A started run is
-carried out by ``mutuals evaluate --run N`` in a separate process; poll the run
-until its status is ``done`` or ``failed``.
+queued for the workers (``mutuals worker``); poll the run until its status is
+``done`` or ``failed``.
 """
 
 from __future__ import annotations
@@ -166,8 +166,8 @@ def get_replication_package(request, id: int = Path(..., ge=1, le=MAX_ID)):
     summary="Start an evaluation run",
 )
 def start_evaluation(request, body: schemas.EvaluationRequest, response: HttpResponse):
-    """Queue a run over some programmes and metrics (all when empty) and start it in the
-    background; 202 with the queued run, whose ``Location`` to poll."""
+    """Queue a run over some programmes and metrics (all when empty) for the workers; 202
+    with the queued run, whose ``Location`` to poll."""
     _require(request, "create")
     config = services.EvaluationConfig(
         programmes=tuple(body.programmes),
@@ -175,11 +175,6 @@ def start_evaluation(request, body: schemas.EvaluationRequest, response: HttpRes
         as_of=body.as_of.upper() if body.as_of else None,
     )
     run = services.create_run(config, user=caller(request).user)
-    start_in_background(run)
+    services.start(run)
     response["Location"] = f"/api/v1/evaluations/{run.pk}"
     return Status(202, run_json(run))
-
-
-def start_in_background(run: EvaluationRun) -> None:
-    """Indirection so tests can carry a run out in the request instead of a new process."""
-    services.start_in_background(run)

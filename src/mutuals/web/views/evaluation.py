@@ -1,7 +1,7 @@
 """Impact evaluation on the web: start a run, watch its progress, read its results.
 
-A run started here is carried out by ``mutuals evaluate --run N`` in a separate
-process (:func:`mutuals.evaluation.services.start_in_background`); its page
+A run started here is queued for the workers (``mutuals worker``; see
+:func:`mutuals.evaluation.services.start`), which share its steps; its page
 shows how far it has got and, when finished, every estimate with its interval,
 verdict and evidence grade. Runs span the portfolio, so only the roles allowed
 portfolio-wide evaluation (auditors, commissioners) see these pages.
@@ -86,7 +86,7 @@ def run_list(request):
             except EvaluationError as error:
                 form.add_error(None, str(error))
             else:
-                services.start_in_background(run)
+                services.start(run)
                 return redirect(run)
     runs = EvaluationRun.objects.select_related("started_by")[:RUNS_SHOWN]
     return render(

@@ -1,4 +1,4 @@
-"""``mutuals scheduler``: run periodic jobs (the digests, and any job other apps register)."""
+"""``mutuals scheduler``: queue periodic jobs (the digests, the ballot tick) for the workers."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from mutuals.publishing import scheduler
 
 class Command(BaseCommand):
     help = (
-        "Run periodic jobs as they fall due: the daily digest after DIGEST_DAILY_HOUR, the "
-        "weekly digest on DIGEST_WEEKLY_DAY, and jobs other parts of Mutuals register. "
-        "Runs until stopped; --once runs the due jobs once and exits (for cron)."
+        "Queue periodic jobs for `mutuals worker` as they fall due: the daily digest after "
+        "DIGEST_DAILY_HOUR, the weekly digest on DIGEST_WEEKLY_DAY, the ballot tick every "
+        "minute. Runs until stopped; --once queues the due jobs once and exits (for cron)."
     )
 
     def add_arguments(self, parser):

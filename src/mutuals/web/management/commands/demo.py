@@ -1,4 +1,7 @@
+import subprocess
+import sys
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management import call_command
@@ -13,7 +16,7 @@ class Command(BaseCommand):
     help = (
         "Run the demo: migrate, build the synthetic world if the database has none (with "
         "its monitoring alerts and a first impact evaluation), create the demo accounts "
-        "and serve the site on 127.0.0.1."
+        "and serve the site on 127.0.0.1, with a queue worker beside it."
     )
 
     def add_arguments(self, parser):
@@ -63,4 +66,20 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write(self.style.SUCCESS(f"Open http://127.0.0.1:{port}/"))
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        with background_worker():
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+
+
+@contextmanager
+def background_worker():
+    """A `mutuals worker` beside the demo's web server, for the work it queues (evaluation
+    runs, report PDFs); stopped with it."""
+    worker = subprocess.Popen([sys.executable, "-m", "mutuals.cli", "worker"])
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
