@@ -78,19 +78,32 @@ def quarterly_values(metric_id: int, as_of: int | None = None) -> pl.DataFrame:
 
 
 def quarterly_values_by_metric(
-    metric_ids: Sequence[int], as_of: int | None = None, *, bulk: bool = False
+    metric_ids: Sequence[int],
+    as_of: int | None = None,
+    *,
+    bulk: bool = False,
+    programme_id: int | None = None,
 ) -> dict[int, pl.DataFrame]:
     """:func:`quarterly_values` of several metrics, read in one pass over the returns
-    (``bulk``: a whole portfolio's worth, see :func:`mutuals.returns.reading.read_frame`)."""
+    (``bulk``: a whole portfolio's worth, see :func:`mutuals.returns.reading.read_frame`);
+    with ``programme_id``, only the programme's members' values (one step's worth)."""
     table = Observation._meta.db_table
     marks = ", ".join(["%s"] * len(metric_ids))
     sql = (
         f"SELECT metric_id, organisation_id, period, value FROM {table} "
         f"WHERE metric_id IN ({marks}) AND is_current = %s AND period_kind = %s"
     )
+    params = [*metric_ids, True, PeriodKind.QUARTER]
+    if programme_id is not None:
+        memberships = ProgrammeMembership._meta.db_table
+        sql += (
+            f" AND organisation_id IN (SELECT organisation_id FROM {memberships} "
+            "WHERE programme_id = %s)"
+        )
+        params.append(programme_id)
     frame = read_frame(
         sql,
-        [*metric_ids, True, PeriodKind.QUARTER],
+        params,
         {"metric_id": pl.Int64, "unit": pl.Int64, "period": pl.Utf8, "outcome": pl.Float64},
         bulk=bulk,
     )

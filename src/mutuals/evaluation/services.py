@@ -142,7 +142,9 @@ def make_step(step: EvaluationStep, values: pl.DataFrame | None = None) -> None:
     config = EvaluationConfig.from_json(step.run.configuration)
     as_of = quarter_index(config.as_of) if config.as_of else None
     if values is None:
-        values = quarterly_values_by_metric([step.metric_id], as_of)[step.metric_id]
+        values = quarterly_values_by_metric(
+            [step.metric_id], as_of, programme_id=step.programme_id
+        )[step.metric_id]
     panel = programme_panel(
         step.programme.code, step.programme.pk, step.metric.code, values,
         members(step.programme.pk),
