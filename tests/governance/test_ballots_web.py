@@ -118,6 +118,8 @@ def test_a_ballot_from_creation_to_result_on_the_web(world, people):
     assert response.status_code == 302
     result = _ok(voter.get(reverse("ballot-result", args=[ballot.pk])))
     assert "75%" in result  # turnout: 3 of 4
+    # the result in words: Yes counts as for, No as against
+    assert "Carried: 2 for, 1 against; turnout 75% (3 of 4)." in result
     digest = Vote.objects.get(option__label="No").receipt_digest
     assert digest[:16] in result
     lookup = reverse("ballot-receipt", args=[ballot.pk])

@@ -35,6 +35,7 @@ from mutuals.governance.ballots.published import PublishedLog
 from mutuals.governance.ballots.tally import (
     Result,
     find_receipt,
+    in_words,
     published_receipts,
     result,
     tally,
@@ -63,6 +64,7 @@ __all__ = [
     "find_receipt",
     "freeze",
     "has_voted",
+    "in_words",
     "open_ballot",
     "published_receipts",
     "result",

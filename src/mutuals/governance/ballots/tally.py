@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -65,6 +66,38 @@ class Result:
 
     def share(self, count: OptionCount) -> float | None:
         return count.votes / self.votes if self.votes else None
+
+
+def in_words(ballot: Ballot, found: Result) -> str:
+    """The result as a sentence: 'Carried: 143 for, 61 against, 12 abstaining; turnout 72%
+    (216 of 300).' for a ballot with sides, else the option with most votes."""
+    turnout = (
+        f"turnout {round(100 * found.turnout)}% ({found.votes:,} of {found.electorate:,})"
+        if found.turnout is not None
+        else "no electorate"
+    )
+    sides = dict(ballot.options.values_list("position", "counts_as"))
+    votes = {side: 0 for side in (CountsAs.FOR, CountsAs.AGAINST, CountsAs.ABSTAIN)}
+    for count in found.counts:
+        votes[sides.get(count.position) or CountsAs.ABSTAIN] += count.votes
+    if any(sides.get(c.position) for c in found.counts):
+        decided = votes[CountsAs.FOR] + votes[CountsAs.AGAINST]
+        share = votes[CountsAs.FOR] / decided if decided else 0.0
+        carried = decided and share > settings.MUTUALS_CONTROL_MIN_SHARE_FOR
+        text = (
+            f"{'Carried' if carried else 'Not carried'}: {votes[CountsAs.FOR]:,} for, "
+            f"{votes[CountsAs.AGAINST]:,} against"
+        )
+        if votes[CountsAs.ABSTAIN]:
+            text += f", {votes[CountsAs.ABSTAIN]:,} abstaining"
+        return f"{text}; {turnout}."
+    if not found.votes:
+        return f"No votes were cast; {turnout}."
+    top = max(c.votes for c in found.counts)
+    leaders = [c.label for c in found.counts if c.votes == top]
+    if len(leaders) > 1:
+        return f"Tied between {' and '.join(leaders)} with {top:,} votes each; {turnout}."
+    return f"Most votes: {leaders[0]} ({top:,} of {found.votes:,}); {turnout}."
 
 
 def count_votes(ballot: Ballot) -> tuple[dict[int, int], str, int]:

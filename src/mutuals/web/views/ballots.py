@@ -332,6 +332,7 @@ def ballot_result(request, pk: int):
         {
             "ballot": ballot,
             "result": found,
+            "in_words": ballots.in_words(ballot, found) if found else "",
             "page": page,
             "pagination": pagination(request, page),
             "check": check,
