@@ -360,9 +360,10 @@ SETTINGS: tuple[Setting, ...] = (
         "UPLOAD_MAX_MB",
         _positive,
         50,
-        "Largest file the web pages accept (returns, register tables, survey responses), in "
-        "megabytes; a larger one is refused with 413 before it is stored. Bigger returns "
-        "files go through the command line or the API.",
+        "Largest upload the web pages accept, in megabytes (a returns or survey responses "
+        "file, or the register's tables together); a larger one is refused with 413 and "
+        "nothing past the limit is stored. Bigger returns files go through the command line "
+        "or the API (API_MAX_UPLOAD_MB).",
     ),
     Setting(
         "XLSX_MAX_INFLATED_MB",

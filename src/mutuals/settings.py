@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "mutuals.governance",
     "mutuals.engagement",
     "mutuals.publishing",
+    "mutuals.events",
     "mutuals.demo",
 ]
 
@@ -281,3 +282,10 @@ RETURNS_FIRST_PERIOD: str = _env["RETURNS_FIRST_PERIOD"]
 RETURNS_MAX_QUARTERS_AHEAD: int = _env["RETURNS_MAX_QUARTERS_AHEAD"]
 UPLOAD_MAX_MB: int = _env["UPLOAD_MAX_MB"]
 XLSX_MAX_INFLATED_MB: int = _env["XLSX_MAX_INFLATED_MB"]
+# Uploads pass UploadLimit first, which stores nothing past UPLOAD_MAX_MB; then Django's own
+# handlers keep small files in memory and write larger ones to a temporary file.
+FILE_UPLOAD_HANDLERS = [
+    "mutuals.web.uploads.UploadLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

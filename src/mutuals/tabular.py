@@ -3,11 +3,14 @@
 Each importer turns a row into model instances and validates them with the
 models' own validators, so a file and the admin obey the same rules. The
 import is all or nothing unless ``skip_invalid`` is set; either way every
-problem is named by row and column.
+problem is named by row and column. A column the importer does not know (a misspelt
+optional one, say) refuses the file, as a missing required one does, rather than being
+silently ignored; cells are quoted in messages as excerpts (:mod:`mutuals.returns.cells`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,9 +24,15 @@ from django.db import transaction
 
 from mutuals.errors import ImportRejected, Problem
 from mutuals.exports import restore_text
+from mutuals.returns.cells import (
+    formula_problem,
+    is_formula,
+    is_non_finite_word,
+    not_finite_problem,
+    quoted,
+)
 from mutuals.returns.services import write_rejects
-from mutuals.returns.tables import ROW, read_table
-from mutuals.returns.validation import FORMULA
+from mutuals.returns.tables import ROW, column_problems, read_table, require_rows
 
 
 class CellError(ValueError):
@@ -51,18 +60,20 @@ def import_table(
     path: Path | str,
     *,
     required: Iterable[str],
+    optional: Iterable[str],
     prepare: Callable[[dict[str, str], int], Saver],
     skip_invalid: bool = False,
     whole_dates: bool = False,
 ) -> TableReport:
     """Read ``path``, prepare every row, then save them all in one transaction
-    (``whole_dates``: see :func:`mutuals.returns.tables.read_table`)."""
+    (``whole_dates``: see :func:`mutuals.returns.tables.read_table`). ``required`` and
+    ``optional`` are every column the importer reads: any other refuses the file."""
     path = Path(path)
     table = read_table(path, whole_dates=whole_dates)
-    missing = [name for name in required if name not in table.columns]
-    if missing:
-        problems = [Problem(0, name, "this required column is missing") for name in missing]
-        raise ImportRejected(problems, table.height)
+    column_issues = column_problems(table.columns, required, optional)
+    if column_issues:
+        raise ImportRejected(column_issues, table.height)
+    require_rows(table)
     problems: list[Problem] = []
     created = updated = 0
     with transaction.atomic():
@@ -89,10 +100,8 @@ def import_table(
 
 def _prepare_row(cells, row, prepare) -> Saver:
     for column, text in cells.items():
-        if re.match(FORMULA, text):
-            raise CellError(
-                column, f"'{text}' looks like a spreadsheet formula: enter the value itself"
-            )
+        if is_formula(text):
+            raise CellError(column, formula_problem(text))
     # an export's protective quote (see mutuals.exports) comes off after the formula check
     return prepare({column: restore_text(text) for column, text in cells.items()}, row)
 
@@ -122,7 +131,7 @@ def optional_date(cells: dict[str, str], column: str, *, required: bool = False)
         return date.fromisoformat(value)
     except ValueError:
         raise CellError(
-            column, f"'{value}' is not a date: use YYYY-MM-DD, like 2011-04-01"
+            column, f"{quoted(value)} is not a date: use YYYY-MM-DD, like 2011-04-01"
         ) from None
 
 
@@ -137,10 +146,10 @@ def optional_decimal(
         number = Decimal(cleaned)
     except InvalidOperation:
         raise CellError(
-            column, f"'{value}' is not an amount: use digits, like 1250000.00"
+            column, f"{quoted(value)} is not an amount: use digits, like 1250000.00"
         ) from None
     if not number.is_finite():
-        raise CellError(column, f"'{value}' is not an amount: use digits, like 1250000.00")
+        raise CellError(column, not_finite_problem(value))
     return number
 
 
@@ -148,9 +157,12 @@ def optional_int(cells: dict[str, str], column: str) -> int | None:
     value = text(cells, column)
     if not value:
         return None
-    if not re.fullmatch(r"\d+", value.replace(",", "")):
-        raise CellError(column, f"'{value}' is not a whole number")
-    return int(value.replace(",", ""))
+    digits = value.replace(",", "")
+    if not re.fullmatch(r"\d{1,18}", digits):
+        if re.fullmatch(r"\d+", digits):
+            raise CellError(column, f"{quoted(value)} is too large a number")
+        raise CellError(column, f"{quoted(value)} is not a whole number")
+    return int(digits)
 
 
 def optional_float(cells: dict[str, str], column: str) -> float | None:
@@ -158,9 +170,12 @@ def optional_float(cells: dict[str, str], column: str) -> float | None:
     if not value:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
-        raise CellError(column, f"'{value}' is not a number") from None
+        raise CellError(column, f"{quoted(value)} is not a number") from None
+    if not math.isfinite(number) or is_non_finite_word(value):
+        raise CellError(column, not_finite_problem(value))
+    return number
 
 
 def choice(cells: dict[str, str], column: str, choices: Any, *, required: bool = True) -> str:
@@ -173,7 +188,7 @@ def choice(cells: dict[str, str], column: str, choices: Any, *, required: bool =
         return value
     if value.lower() in labels:
         return labels[value.lower()]
-    raise CellError(column, f"'{value}' is not one of: {', '.join(sorted(allowed))}")
+    raise CellError(column, f"{quoted(value)} is not one of: {', '.join(sorted(allowed))}")
 
 
 def split(cells: dict[str, str], column: str) -> list[str]:

@@ -51,6 +51,9 @@ def test_sigkill_during_import_leaves_the_count_unchanged(tmp_path):
         **os.environ,
         "MUTUALS_DATA_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "mutuals.settings",
+        # Years 1000 to 4999 make enough distinct rows from one provider and four metrics.
+        "RETURNS_FIRST_PERIOD": "1000-Q1",
+        "RETURNS_MAX_QUARTERS_AHEAD": "20000",
     }
     env.pop("DATABASE_URL", None)
     database = tmp_path / "mutuals.sqlite3"

@@ -61,7 +61,7 @@ def test_clean_rows_resolve_ids_and_periods():
         ),
         (
             ("NQX01", "sickness-absence", "2011-Q2", "nan"),
-            "row 2, column value: 'nan' is not a number",
+            "row 2, column value: 'nan' is not a finite number: enter the number itself",
         ),
         (
             ("NQX01", "sickness-absence", "2011-Q2", "-3"),

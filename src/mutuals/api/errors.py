@@ -65,6 +65,12 @@ TYPES: dict[str, tuple[str, str]] = {
         "The returns have changed since the run read them, or the run has not finished: start "
         "a new run and download its package.",
     ),
+    "booking-refused": (
+        "Booking refused",
+        "The event takes no bookings now (cancelled, or past its booking deadline), the rate "
+        "chosen has closed by the database's clock, the person already has a place or a place "
+        "on the waiting list, or the booking is not in a state for this step.",
+    ),
     "server-error": ("Server error", "Something went wrong on our side; it has been logged."),
 }
 

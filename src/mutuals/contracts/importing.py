@@ -19,6 +19,7 @@ from mutuals.contracts.models import (
 )
 from mutuals.registry.importing import find_by_identifier
 from mutuals.registry.models import Service
+from mutuals.returns.cells import quoted
 from mutuals.returns.models import Metric
 from mutuals.tabular import (
     CellError,
@@ -49,7 +50,17 @@ BASELINE = (
     "baseline_activity_unit",
     "baseline_price_year",
 )
+OPTIONAL = (
+    "savings_requirement_pct",
+    "social_value_weight_pct",
+    "extra_benefits",
+    "continuity_plan",
+    "evaluation_plan",
+    "services",
+    *BASELINE,
+)
 OBJECTIVE_COLUMNS = ("reference", "description", "direction")
+OBJECTIVE_OPTIONAL = ("metric", "target", "deadline", "measurement")
 
 
 def import_contracts(path: Path | str, *, skip_invalid: bool = False) -> TableReport:
@@ -57,6 +68,7 @@ def import_contracts(path: Path | str, *, skip_invalid: bool = False) -> TableRe
     return import_table(
         path,
         required=REQUIRED,
+        optional=OPTIONAL,
         prepare=lambda c, r: _prepare(c, r, seen),
         skip_invalid=skip_invalid,
     )
@@ -67,6 +79,7 @@ def import_objectives(path: Path | str, *, skip_invalid: bool = False) -> TableR
     return import_table(
         path,
         required=OBJECTIVE_COLUMNS,
+        optional=OBJECTIVE_OPTIONAL,
         prepare=lambda c, r: _prepare_objective(c, cleared),
         skip_invalid=skip_invalid,
     )
@@ -77,7 +90,7 @@ def _organisation(identifier: str, column: str):
     if organisation is None:
         raise CellError(
             column,
-            f"no organisation has the ODS code, Companies House number or charity number '{identifier}'",
+            f"no organisation has the ODS code, Companies House number or charity number {quoted(identifier)}",
         )
     return organisation
 
@@ -85,7 +98,7 @@ def _organisation(identifier: str, column: str):
 def _prepare(cells: dict[str, str], row: int, seen: dict[str, int]):
     reference = text(cells, "reference", required=True)
     if reference in seen:
-        raise CellError("reference", f"'{reference}' repeats row {seen[reference]}")
+        raise CellError("reference", f"{quoted(reference)} repeats row {seen[reference]}")
     seen[reference] = row
     contract = Contract.objects.filter(reference=reference).first()
     created = contract is None
@@ -142,12 +155,12 @@ def _prepare_objective(cells: dict[str, str], cleared: set[int]):
     reference = text(cells, "reference", required=True)
     contract = Contract.objects.filter(reference=reference).first()
     if contract is None:
-        raise CellError("reference", f"no contract has the reference '{reference}'")
+        raise CellError("reference", f"no contract has the reference {quoted(reference)}")
     metric = None
     if code := text(cells, "metric"):
         metric = Metric.objects.filter(code=code).first()
         if metric is None:
-            raise CellError("metric", f"'{code}' is not a metric code in the catalogue")
+            raise CellError("metric", f"{quoted(code)} is not a metric code in the catalogue")
     objective = Objective(
         contract=contract,
         description=text(cells, "description", required=True),

@@ -24,9 +24,11 @@ the in-house baseline.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -43,6 +45,7 @@ from mutuals.contracts.models import (
 from mutuals.contracts.ocds_schema import PathProblem, validate_release_package
 from mutuals.errors import ImportRejected
 from mutuals.registry.models import LegalForm, Organisation, Region, Service
+from mutuals.returns.cells import quoted
 from mutuals.returns.models import CurrentObservation, Metric
 
 __all__ = [
@@ -357,7 +360,7 @@ class _Organisations:
         return organisation
 
     def _create(self, party, path, kind, usable) -> Organisation:
-        details = (party.get("details") or {}).get("mutuals") or {}
+        details = _object((party.get("details") or {}).get("mutuals"), f"{path}.details.mutuals")
         region = REGIONS.get(str((party.get("address") or {}).get("region", "")).lower())
         if region is None:
             raise Rejected(
@@ -366,8 +369,9 @@ class _Organisations:
             )
         organisation = Organisation(
             name=party.get("name") or "",
-            kind=details.get("kind") or kind,
-            legal_form=details.get("legalForm") or _legal_form(usable[0][0], kind),
+            kind=_text(details, "kind", f"{path}.details.mutuals") or kind,
+            legal_form=_text(details, "legalForm", f"{path}.details.mutuals")
+            or _legal_form(usable[0][0], kind),
             region=region,
             **{FIELD_FROM_SCHEME[scheme]: code for scheme, code in usable},
         )
@@ -398,7 +402,10 @@ def import_release_package(data) -> ImportReport:
     if not isinstance(data, dict):
         raise ImportRejected([PathProblem(0, "", "the file is not an OCDS release package")], 0)
     releases = data.get("releases") if isinstance(data.get("releases"), list) else []
-    problems = validate_release_package(data)
+    try:
+        problems = validate_release_package(data)
+    except RecursionError:
+        problems = [PathProblem(0, "", "the package nests lists or objects too deeply to read")]
     if problems:
         raise ImportRejected(problems, len(releases))
     organisations = _Organisations()
@@ -429,11 +436,12 @@ def _prepare(release: dict, index: int, organisations: _Organisations, seen: dic
     main, main_path = (ocds_contract, contract_path) if ocds_contract else (award, award_path)
     if not main:
         raise Rejected(f"{root}.awards", "give an award or a contract to import")
-    terms = ocds_contract.get("mutuals") or {}
+    terms_path = f"{contract_path}.mutuals"
+    terms = _object(ocds_contract.get("mutuals"), terms_path)
     reference = str(ocds_contract.get("id") or release["ocid"].removeprefix(OCID_PREFIX))
     if reference in seen:
         raise Rejected(
-            f"{root}.ocid", f"contract '{reference}' repeats releases[{seen[reference]}]"
+            f"{root}.ocid", f"contract {quoted(reference)} repeats releases[{seen[reference]}]"
         )
     seen[reference] = index
     parties = {party.get("id"): (p, party) for p, party in enumerate(release.get("parties") or [])}
@@ -450,19 +458,23 @@ def _prepare(release: dict, index: int, organisations: _Organisations, seen: dic
     contract.provider = provider
     contract.start_date, contract.end_date = start, end
     contract.annual_value = _annual_value(main, main_path, terms, start, end)
-    contract.status = terms.get("status") or STATUS_FROM_OCDS.get(
+    contract.status = _text(terms, "status", terms_path) or STATUS_FROM_OCDS.get(
         main.get("status"), ContractStatus.ACTIVE
     )
     benefits, weight = _sustainability_terms(release)
     contract.extra_benefits = benefits
-    contract.social_value_weight_pct = _decimal(terms.get("socialValueWeightPercent", weight))
-    contract.savings_requirement_pct = _decimal(terms.get("savingsRequirementPercent"))
-    contract.continuity_plan = terms.get("continuityPlan") or ""
-    contract.evaluation_plan = terms.get("evaluationPlan") or ""
+    contract.social_value_weight_pct = _decimal(
+        terms.get("socialValueWeightPercent", weight), f"{terms_path}.socialValueWeightPercent"
+    )
+    contract.savings_requirement_pct = _decimal(
+        terms.get("savingsRequirementPercent"), f"{terms_path}.savingsRequirementPercent"
+    )
+    contract.continuity_plan = _text(terms, "continuityPlan", terms_path)
+    contract.evaluation_plan = _text(terms, "evaluationPlan", terms_path)
     _clean(contract, main_path, _CONTRACT_PATHS, exclude=["provider", "reference"])
     services = [str(item.get("description") or "") for item in main.get("items") or []]
     objectives = _objectives(ocds_contract, contract_path)
-    baseline = _baseline(terms.get("baseline"), f"{contract_path}.mutuals.baseline")
+    baseline = _baseline(terms.get("baseline"), f"{terms_path}.baseline")
 
     def save() -> bool:
         contract.provider = provider  # now saved, so it has its primary key
@@ -507,7 +519,7 @@ def _supplier(root, award, award_path, parties, organisations) -> Organisation:
     if len(ids) != 1:
         raise Rejected(f"{award_path}.suppliers", "name exactly one supplier: the provider")
     if ids[0] not in parties:
-        raise Rejected(f"{award_path}.suppliers[0].id", f"no party has the id '{ids[0]}'")
+        raise Rejected(f"{award_path}.suppliers[0].id", f"no party has the id {quoted(ids[0])}")
     position, party = parties[ids[0]]
     return organisations.resolve(party, f"{root}.parties[{position}]", "provider")
 
@@ -532,22 +544,54 @@ def _date(value, path: str, *, required: bool = False) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise Rejected(path, f"'{value}' is not a date such as 2011-04-01T00:00:00Z") from None
+        raise Rejected(
+            path, f"{quoted(value)} is not a date such as 2011-04-01T00:00:00Z"
+        ) from None
 
 
-def _decimal(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+def _object(value, path: str) -> dict:
+    """A JSON object the schema does not check (our ``mutuals`` terms): {} when absent."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Rejected(path, f"{quoted(json.dumps(value))} is not an object: give {{...}}")
+    return value
+
+
+def _text(terms: dict, key: str, path: str) -> str:
+    value = terms.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Rejected(f"{path}.{key}", f"{quoted(json.dumps(value))} is not text")
+    return value
+
+
+def _decimal(value, path: str) -> Decimal | None:
+    """An amount to the penny, or a :class:`Rejected` naming ``path`` when it is not one."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise Rejected(path, f"{quoted(json.dumps(value, default=str))} is not a number")
+    try:
+        number = Decimal(str(value))
+        if not number.is_finite():
+            raise Rejected(path, f"{quoted(value)} is not a finite number")
+        return number.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise Rejected(path, f"{quoted(value)} is not a number of pounds and pence") from None
 
 
 def _annual_value(main, main_path, terms, start, end) -> Decimal:
     if terms.get("annualValue") is not None:
-        return _decimal(terms["annualValue"])
+        return _decimal(terms["annualValue"], f"{main_path}.mutuals.annualValue")
     value = main.get("value") or {}
     if value.get("amount") is None:
         raise Rejected(f"{main_path}.value.amount", "is required but missing")
     if value.get("currency") != "GBP":
         raise Rejected(f"{main_path}.value.currency", "only contracts in GBP can be imported")
-    return _decimal(Decimal(str(value["amount"])) * 12 / contract_months(start, end))
+    amount = _decimal(value["amount"], f"{main_path}.value.amount")
+    return _decimal(amount * 12 / contract_months(start, end), f"{main_path}.value.amount")
 
 
 def _sustainability_terms(release) -> tuple[str, Decimal | None]:
@@ -575,7 +619,7 @@ def _objectives(ocds_contract, contract_path) -> list[Objective]:
             if catalogue_metric is None:
                 raise Rejected(
                     f"{target_path}.dimensions.metric",
-                    f"'{code}' is not a metric code in the catalogue",
+                    f"{quoted(code)} is not a metric code in the catalogue",
                 )
         objective = Objective(
             description=metric.get("title") or metric.get("description") or metric["id"],
@@ -598,23 +642,27 @@ def _objectives(ocds_contract, contract_path) -> list[Objective]:
     return objectives
 
 
-def _measure(value, path: str) -> float | None:
+def _measure(value, path: str, what: str = "a target") -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
-    except ValueError:
-        raise Rejected(path, f"'{value}' is not a number, so it cannot be a target") from None
+        number = float(value)
+    except (TypeError, ValueError):
+        raise Rejected(path, f"{quoted(value)} is not a number, so it cannot be {what}") from None
+    if not math.isfinite(number):
+        raise Rejected(path, f"{quoted(value)} is not a finite number, so it cannot be {what}")
+    return number
 
 
 def _baseline(terms, path: str) -> dict | None:
+    terms = _object(terms, path)
     if not terms:
         return None
     try:
         quality = terms.get("qualityMetric")
         values = {
-            "annual_cost": _decimal(terms["annualCost"]),
-            "annual_activity": _decimal(terms["annualActivity"]),
+            "annual_cost": _decimal(terms["annualCost"], f"{path}.annualCost"),
+            "annual_activity": _decimal(terms["annualActivity"], f"{path}.annualActivity"),
             "activity_unit": str(terms["activityUnit"]),
             "price_year": int(terms["priceYear"]),
             "quality_value": terms.get("qualityValue"),
@@ -626,8 +674,25 @@ def _baseline(terms, path: str) -> dict | None:
         raise Rejected(path, "give numbers for annualCost, annualActivity and priceYear") from None
     if quality and values["quality_metric"] is None:
         raise Rejected(
-            f"{path}.qualityMetric", f"'{quality}' is not a metric code in the catalogue"
+            f"{path}.qualityMetric", f"{quoted(quality)} is not a metric code in the catalogue"
         )
+    for key, name in (("annual_cost", "annualCost"), ("annual_activity", "annualActivity")):
+        if values[key] is None:
+            raise Rejected(f"{path}.{name}", "is required but missing")
+    values["quality_value"] = _measure(
+        values["quality_value"], f"{path}.qualityValue", "a quality figure"
+    )
     if values["annual_activity"] <= 0:
         raise Rejected(f"{path}.annualActivity", "the in-house activity must be above zero")
+    _clean(Baseline(**values), path, _BASELINE_PATHS, exclude=["contract"])
     return values
+
+
+_BASELINE_PATHS = {
+    "annual_cost": "annualCost",
+    "annual_activity": "annualActivity",
+    "activity_unit": "activityUnit",
+    "price_year": "priceYear",
+    "quality_value": "qualityValue",
+    "quality_metric": "qualityMetric",
+}

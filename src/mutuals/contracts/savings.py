@@ -43,6 +43,7 @@ from mutuals.engine._results import to_plain
 from mutuals.engine.errors import DuplicatePeriodError, InvalidOptionError, ValueOutOfRangeError
 from mutuals.engine.savings import SavingsResult, measure_problem, savings
 from mutuals.returns.models import CurrentObservation, Metric
+from mutuals.returns.span import returns_span
 
 # Defaults of the settings SAVINGS_ACTIVITY_METRIC and SAVINGS_COST_METRIC (mutuals.config).
 ACTIVITY_METRIC = "contacts-delivered"
@@ -278,7 +279,11 @@ _Returns = dict[tuple[str, str, str], tuple[date, float]]
 
 
 def _returns_for(provider_ids, options: SavingsOptions, as_of: date | None) -> dict[int, _Returns]:
+    """Each provider's current activity and cost returns, leaving out any stored for a
+    period no return can be for (:mod:`mutuals.returns.span`), which would otherwise add
+    a financial year like 9999/00 to the engine's frame."""
     rows = CurrentObservation.objects.filter(
+        returns_span().stored(),
         organisation_id__in=provider_ids,
         metric__code__in=[options.activity_metric, options.cost_metric],
     )

@@ -4,12 +4,12 @@ The file has one row per respondent and the nine item columns (``q_look_forward`
 ``q_standard_of_care``, see :data:`~mutuals.engine.engagement.ENGAGEMENT_ITEMS`), each
 an answer 1–5 (or its words, "strongly agree" …) or empty; an optional ``group`` column
 holds the respondent's group. Every cell is checked first and every problem named by
-row and column; then all rows are stored in one transaction, or none.
+row and column; then all rows are stored in one transaction, or none. Any other column
+refuses the file (a misspelt item would otherwise import as unanswered).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +21,8 @@ from mutuals.engagement.forms import SCALE
 from mutuals.engagement.models import ITEM_COLUMNS, Response, Survey, SurveyStatus
 from mutuals.engagement.surveys import MAX_GROUP_LENGTH, locked_open
 from mutuals.errors import ImportRejected, Problem
-from mutuals.returns.tables import ROW, read_table
-from mutuals.returns.validation import FORMULA
+from mutuals.returns.cells import formula_problem, is_formula, quoted
+from mutuals.returns.tables import ROW, column_problems, read_table, require_rows
 
 GROUP = "group"
 WORDS = {label.lower(): int(value) for value, label in SCALE}  # the answer page's words
@@ -40,10 +40,10 @@ def import_responses(survey: Survey, path: Path | str, *, user=None) -> Response
             f"Survey {survey.pk} is closed: responses can be added only while it is open."
         )
     table = read_table(path)
-    missing = [name for name in ITEM_COLUMNS if name not in table.columns]
-    if missing:
-        problems = [Problem(0, name, "this required column is missing") for name in missing]
-        raise ImportRejected(problems, table.height)
+    column_issues = column_problems(table.columns, ITEM_COLUMNS, (GROUP,))
+    if column_issues:
+        raise ImportRejected(column_issues, table.height)
+    require_rows(table)
     problems: list[Problem] = []
     responses: list[Response] = []
     for record in table.iter_rows(named=True):
@@ -88,22 +88,22 @@ def _row(survey: Survey, record: dict, row: int) -> tuple[list[Problem], dict, s
 def _answer(text: str) -> int | None:
     if not text:
         return None
-    if re.match(FORMULA, text):
-        raise ValueError(f"'{text}' looks like a spreadsheet formula: enter the answer itself")
+    if is_formula(text):
+        raise ValueError(formula_problem(text, "answer"))
     if text in {"1", "2", "3", "4", "5"}:
         return int(text)
     if text.lower() in WORDS:
         return WORDS[text.lower()]
     raise ValueError(
-        f"'{text}' is not an answer: use 1 to 5 (or 'strongly agree' …) or leave empty"
+        f"{quoted(text)} is not an answer: use 1 to 5 (or 'strongly agree' …) or leave empty"
     )
 
 
 def _group_problem(survey: Survey, group: str) -> str:
-    if re.match(FORMULA, group):
-        return f"'{group}' looks like a spreadsheet formula: enter the group itself"
+    if is_formula(group):
+        return formula_problem(group, "group")
     if len(group) > MAX_GROUP_LENGTH:
         return f"a group name is at most {MAX_GROUP_LENGTH} characters"
     if survey.groups and group not in survey.groups:
-        return f"'{group}' is not one of this survey's groups: {', '.join(survey.groups)}"
+        return f"{quoted(group)} is not one of this survey's groups: {', '.join(survey.groups)}"
     return ""

@@ -23,6 +23,11 @@ at its severe level or :attr:`RiskThresholds.high_when_fired` factors fire,
 **medium** when any fires, else **low**. Every threshold is a documented choice in
 :class:`RiskThresholds`, not an official definition. Each assessment also says
 whether the provider's live contracts have a continuity plan.
+
+Returns stored for a period no return can be for (outside :mod:`mutuals.returns.span`,
+as rows written before that rule was kept can be) are left out, and the date arithmetic
+saturates at the first and last day a ``date`` holds, so an as-of of 31 December 9999
+gives an answer, not an overflow.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ from mutuals.evaluation.models import Alert, AlertKind
 from mutuals.registry.models import Organisation, OrganisationKind
 from mutuals.returns.coverage import returns_coverage
 from mutuals.returns.models import CurrentObservation, Observation
+from mutuals.returns.periods import first_of_month_after
+from mutuals.returns.span import returns_span
 
 Rating = Literal["low", "medium", "high"]
 FactorStatus = Literal["fired", "clear", "unknown"]
@@ -176,11 +183,11 @@ class RiskAssessment:
 
 
 def period_end(start: date, kind: str) -> date:
-    """The last day of a quarter, month or financial year starting on ``start``."""
+    """The last day of a quarter, month or financial year starting on ``start`` (the last
+    day a ``date`` holds, for a period running past it)."""
     months = {"quarter": 3, "month": 1, "year": 12}[kind]
-    month0 = start.month - 1 + months
-    year, month = start.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, 1) - timedelta(days=1)
+    following = first_of_month_after(start, months)
+    return date.max if following is None else following - timedelta(days=1)
 
 
 def returns_as_of(today: date | None = None) -> date:
@@ -192,9 +199,12 @@ def returns_as_of(today: date | None = None) -> date:
 
 
 def _months_later(day: date, months: int) -> date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    """The same day ``months`` later (or earlier), or the last (first) day a ``date`` holds."""
+    first = first_of_month_after(day, months)
+    if first is None:
+        return date.max if months > 0 else date.min
+    last_day = calendar.monthrange(first.year, first.month)[1]
+    return first.replace(day=min(day.day, last_day))
 
 
 # --- reading the data in a few queries ---------------------------------------------------------
@@ -213,9 +223,12 @@ def _providers_with_latest(
     """The providers (id, name) in order, and for each the latest current return of each
     metric on or before ``as_of``: two queries."""
 
+    span = returns_span()
+
     def latest(code: str):
         return Subquery(
             Observation.objects.filter(
+                span.stored(),
                 organisation=OuterRef("pk"),
                 metric__code=code,
                 is_current=True,
@@ -247,6 +260,7 @@ def _providers_with_latest(
 def _income(provider_ids: list[int], code: str, as_of: date) -> dict[int, float]:
     """Income returned over the twelve months to ``as_of``, in the latest period kind."""
     rows = CurrentObservation.objects.filter(
+        returns_span().stored(),
         organisation_id__in=provider_ids,
         metric__code=code,
         period_start__gt=_months_later(as_of, -12),

@@ -20,6 +20,7 @@ from mutuals.registry.models import (
     Region,
     Service,
 )
+from mutuals.returns.cells import quoted
 from mutuals.tabular import (
     CellError,
     TableReport,
@@ -56,6 +57,7 @@ def import_organisations(path: Path | str, *, skip_invalid: bool = False) -> Tab
     return import_table(
         path,
         required=REQUIRED,
+        optional=OPTIONAL,
         prepare=lambda cells, row: _prepare(cells, row, seen),
         skip_invalid=skip_invalid,
     )
@@ -76,7 +78,7 @@ def _prepare(cells: dict[str, str], row: int, seen: dict[str, int]):
         )
     for column, identifier in given:
         if identifier in seen:
-            raise CellError(column, f"'{identifier}' repeats row {seen[identifier]}")
+            raise CellError(column, f"{quoted(identifier)} repeats row {seen[identifier]}")
         seen[identifier] = row
     organisation = next(
         (found for _, i in given if (found := find_by_identifier(i)) is not None), None
@@ -119,7 +121,7 @@ def _parent(cells: dict[str, str]) -> Organisation | None:
     if parent is None:
         raise CellError(
             "parent",
-            f"no organisation has the ODS code, Companies House number or charity number '{identifier}'",
+            f"no organisation has the ODS code, Companies House number or charity number {quoted(identifier)}",
         )
     return parent
 
@@ -129,5 +131,5 @@ def _programmes(cells: dict[str, str]) -> list[Programme]:
     found = {p.code: p for p in Programme.objects.filter(code__in=codes)}
     unknown = [code for code in codes if code not in found]
     if unknown:
-        raise CellError("programmes", f"no programme has the code '{unknown[0]}'")
+        raise CellError("programmes", f"no programme has the code {quoted(unknown[0])}")
     return [found[code] for code in codes]

@@ -23,22 +23,31 @@ year stale. So the default "as of" is the end of the latest quarter whose return
 - quarters that begin after today are left out, and the date is never later than today;
 - when no quarter is complete yet (a single quarter returned so far, or only isolated
   returns), the default is the end of the **earliest** quarter returned, the one date a
-  later return cannot move; with no quarterly or monthly returns at all, it is today.
+  later return cannot move; with no quarterly or monthly returns at all, it is today;
+- returns stored for a period no return can be for (one that does not parse, or lies
+  outside :mod:`mutuals.returns.span`, as rows written before that rule can) are left
+  out, and :meth:`ReturnsCoverage.sentence` names them, so that one such row can neither
+  break every page that shows the date nor move it to 1800.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import connection
 
+from mutuals.returns.cells import excerpt
 from mutuals.returns.models import Observation
 from mutuals.returns.periods import PeriodError, parse_period, quarter_from_index, quarter_index
+from mutuals.returns.span import PeriodSpan, returns_span
 
 LOOKBACK = 4  # quarters: a year
+LEFT_OUT_NAMED = 5  # periods named in the sentence; the rest are counted
+log = logging.getLogger(__name__)
 
 
 class AsOfError(ValueError):
@@ -106,6 +115,7 @@ class ReturnsCoverage:
     today: date
     complete_share: float
     quarters: tuple[QuarterReturns, ...]
+    left_out: tuple[str, ...] = ()  # stored periods no return can be for, left out
 
     @property
     def latest_complete(self) -> QuarterReturns | None:
@@ -165,6 +175,9 @@ class ReturnsCoverage:
     def sentence(self, as_of: date) -> str:
         """What a page says about figures measured as of ``as_of``: which quarter that is
         and how complete its returns are, so a reader can judge how far to trust them."""
+        return self._sentence(as_of) + self._left_out_sentence()
+
+    def _sentence(self, as_of: date) -> str:
         figures = f"Figures as of {_day(as_of)}"
         quarter = self.containing(as_of)
         default = self.default
@@ -187,6 +200,17 @@ class ReturnsCoverage:
         return (
             f"{figures}, {where}, whose returns are {state}: {quarter.completeness}. "
             f"{self._default_sentence()}"
+        )
+
+    def _left_out_sentence(self) -> str:
+        if not self.left_out:
+            return ""
+        named = ", ".join(excerpt(label) for label in self.left_out[:LEFT_OUT_NAMED])
+        if len(self.left_out) > LEFT_OUT_NAMED:
+            named += f" and {len(self.left_out) - LEFT_OUT_NAMED:,} more"
+        return (
+            f" Returns stored for periods no return can be for ({named}) are left out: an "
+            "administrator should correct or remove them."
         )
 
     def _default_sentence(self) -> str:
@@ -216,11 +240,15 @@ def _organisations_by_quarter_sql() -> str:
     period = quote(fields.get_field("period").column)
     current = quote(fields.get_field("is_current").column)
     # A quarter's label is 2019-Q1; a month's, 2019-02, is mapped to its quarter's label.
-    quarter = (
-        f"CASE WHEN SUBSTR({period}, 6, 1) = 'Q' THEN {period} "
-        f"ELSE SUBSTR({period}, 1, 5) || 'Q' || "
-        f"((CAST(SUBSTR({period}, 6, 2) AS INTEGER) + 2) / 3) END"
+    # Any other label stays as it is (no CAST, which PostgreSQL fails on text that is not
+    # a number), for the reader to leave out and name.
+    month = f"SUBSTR({period}, 6, 2)"
+    months = "".join(
+        f"WHEN LENGTH({period}) = 7 AND {month} IN ({', '.join(repr(m) for m in members)}) "
+        f"THEN SUBSTR({period}, 1, 5) || 'Q{number}' "
+        for number, members in _MONTHS_OF_QUARTERS
     )
+    quarter = f"CASE WHEN SUBSTR({period}, 6, 1) = 'Q' THEN {period} {months}ELSE {period} END"
     return (
         f"SELECT quarter, COUNT(DISTINCT organisation) FROM ("
         f"SELECT {quarter} AS quarter, {organisation} AS organisation FROM ("
@@ -230,21 +258,70 @@ def _organisations_by_quarter_sql() -> str:
     )
 
 
-def organisations_by_quarter() -> dict[int, int]:
-    """How many organisations returned for each quarter (by :func:`quarter_index`)."""
+_MONTHS_OF_QUARTERS = [
+    (number, [f"{month:02d}" for month in range(3 * number - 2, 3 * number + 1)])
+    for number in (1, 2, 3, 4)
+]
+
+
+def organisations_by_quarter(span: PeriodSpan | None = None) -> dict[int, int]:
+    """How many organisations returned for each quarter (by :func:`quarter_index`), of the
+    quarters inside ``span`` (default: the span returns may be for today)."""
+    return _counted(span or returns_span())[0]
+
+
+def _counted(span: PeriodSpan) -> tuple[dict[int, int], tuple[str, ...]]:
+    """The counts by quarter inside ``span``, and the stored periods outside it."""
     with connection.cursor() as cursor:
         cursor.execute(_organisations_by_quarter_sql())
-        return {quarter_index(label): count for label, count in cursor.fetchall()}
+        rows = cursor.fetchall()
+    counts = {}
+    for label, count in rows:
+        index = _quarter_inside(label, span)
+        if index is not None:
+            counts[index] = count
+    if len(counts) == len(rows):
+        return counts, ()
+    left_out = _periods_outside(span)
+    log.warning("Returns for periods no return can be for are left out: %s", left_out[:20])
+    return counts, left_out
+
+
+def _quarter_inside(label: str | None, span: PeriodSpan) -> int | None:
+    try:
+        period = parse_period(label or "")
+    except PeriodError:
+        return None
+    if period.kind != "quarter" or not span.holds(period):
+        return None
+    return quarter_index(period.label)
+
+
+def _periods_outside(span: PeriodSpan) -> tuple[str, ...]:
+    """The distinct current periods that do not parse or lie outside ``span``: read only
+    when the counts found one, so the usual page pays nothing for it."""
+    current = Observation.objects.filter(is_current=True).order_by()
+    labels = current.values_list("period", flat=True)
+    return tuple(sorted(label for label in labels.distinct() if not _readable(label, span)))
+
+
+def _readable(label: str, span: PeriodSpan) -> bool:
+    try:
+        return span.holds(parse_period(label))
+    except PeriodError:
+        return False
 
 
 def _quarter_bounds(index: int) -> tuple[date, date]:
-    start = parse_period(quarter_from_index(index)).start
-    following = parse_period(quarter_from_index(index + 1)).start
-    return start, following - timedelta(days=1)
+    quarter = parse_period(quarter_from_index(index))
+    return quarter.start, quarter.end
 
 
 def coverage_from_counts(
-    counts: Mapping[int, int], today: date, complete_share: float
+    counts: Mapping[int, int],
+    today: date,
+    complete_share: float,
+    left_out: Iterable[str] = (),
 ) -> ReturnsCoverage:
     """The completeness rule on counts of organisations by quarter index; quarters that
     begin after ``today`` are left out."""
@@ -259,7 +336,7 @@ def coverage_from_counts(
         quarters.append(
             QuarterReturns(quarter_from_index(index), start, end, returned, previous, complete)
         )
-    return ReturnsCoverage(today, complete_share, tuple(quarters))
+    return ReturnsCoverage(today, complete_share, tuple(quarters), tuple(left_out))
 
 
 def returns_coverage(
@@ -268,4 +345,5 @@ def returns_coverage(
     """The completeness of the current returns, quarter by quarter, as of ``today``;
     ``complete_share`` defaults to the ``MUTUALS_COMPLETE_RETURNS_SHARE`` setting."""
     share = settings.MUTUALS_COMPLETE_RETURNS_SHARE if complete_share is None else complete_share
-    return coverage_from_counts(organisations_by_quarter(), today or date.today(), share)
+    counts, left_out = _counted(returns_span())
+    return coverage_from_counts(counts, today or date.today(), share, left_out)

@@ -15,7 +15,7 @@ from mutuals.exports import neutralise_frame, neutralise_text
 from mutuals.registry.models import Organisation
 from mutuals.returns.loading import COLUMNS, bulk_load
 from mutuals.returns.models import CurrentObservation, Metric, Submission
-from mutuals.returns.tables import ROW, read_table
+from mutuals.returns.tables import ROW, read_table, require_rows
 from mutuals.returns.validation import Lookups, Outcome, validate
 
 
@@ -85,6 +85,7 @@ def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -
         raise ImportRejected(outcome.problems, outcome.rows)
     if any(problem.row == 0 for problem in outcome.problems):
         raise ImportRejected(outcome.problems, outcome.rows)
+    require_rows(table)  # after the headings' problems, which say more
     rejects = None
     if outcome.problems and path is not None:
         rejects = write_rejects(table, outcome.problems, path)

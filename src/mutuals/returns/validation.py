@@ -1,10 +1,11 @@
 """Row-by-row validation of returns, written as whole-column operations.
 
 Each rule produces the rows it rejects, with the column and the reason; a cell
-is reported once, for the first rule it breaks. The rules: required columns;
-spreadsheet formula text; unknown organisation or metric; unparseable period
-or number; impossible negatives; a zero denominator; rows repeated within the
-file.
+is reported once, for the first rule it breaks. The rules: required columns and no
+unknown ones; spreadsheet formula text; unknown organisation or metric; unparseable
+period, or one outside the span returns may be for (:mod:`mutuals.returns.span`);
+unparseable or infinite number; impossible negatives; a zero denominator; rows repeated
+within the file. Cells are quoted in messages as excerpts (:mod:`mutuals.returns.cells`).
 
 Formula text is judged as typed, but an organisation or metric is looked up without
 the quote an export puts before formula text (``'-margin`` is the metric ``-margin``:
@@ -22,7 +23,7 @@ suspect rows go through the rules one by one for their reasons.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from math import prod
 
@@ -30,14 +31,15 @@ import polars as pl
 
 from mutuals.errors import Problem
 from mutuals.exports import restored
+from mutuals.returns.cells import FORMULA, NON_FINITE, excerpt_expr, formula_expr
 from mutuals.returns.periods import PeriodError, parse_period
-from mutuals.returns.tables import ROW
+from mutuals.returns.span import PeriodSpan, returns_span
+from mutuals.returns.tables import ROW, column_problems
+
+__all__ = ["FORMULA", "Lookups", "Outcome", "validate"]
 
 REQUIRED = ("organisation", "metric", "period", "value")
 OPTIONAL_NUMBERS = ("numerator", "denominator")
-# A leading =, + or - followed by something that is not a number, or a leading @:
-# what spreadsheets execute as a formula when the file is opened.
-FORMULA = r"^\s*(?:[=@]|[+\-](?:[^0-9.\s]|$))"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Lookups:
 
     organisations: dict[str, int]  # ODS code, company or charity number -> id
     metrics: dict[str, tuple[int, bool]]  # code -> (id, allows negative values)
+    span: PeriodSpan = field(default_factory=returns_span)  # the periods returns may be for
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,8 @@ _SUSPECT = "_suspect"
 
 
 def validate(table: pl.DataFrame, lookups: Lookups) -> Outcome:
-    missing = [name for name in REQUIRED if name not in table.columns]
-    if missing:
-        problems = [Problem(0, name, "this required column is missing") for name in missing]
+    problems = column_problems(table.columns, REQUIRED, OPTIONAL_NUMBERS)
+    if problems:
         return Outcome(table.clear(), problems, table.height)
     for name in OPTIONAL_NUMBERS:
         if name not in table.columns:
@@ -131,7 +133,7 @@ def _screen(table: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
             numbers,
             _per_value(table.get_column("organisation"), partial(_organisations, lookups=lookups)),
             _per_value(table.get_column("metric"), partial(_metrics, lookups=lookups)),
-            _per_value(table.get_column("period"), _period_labels),
+            _per_value(table.get_column("period"), partial(_period_labels, span=lookups.span)),
         ],
         how="horizontal",
     )
@@ -189,9 +191,9 @@ def _metrics(text: pl.Series, lookups: Lookups) -> pl.DataFrame:
     )
 
 
-def _period_labels(text: pl.Series) -> pl.DataFrame:
+def _period_labels(text: pl.Series, span: PeriodSpan) -> pl.DataFrame:
     periods = pl.DataFrame({"period": text}).join(
-        _periods(text), on="period", how="left", maintain_order="left"
+        _periods(text, span), on="period", how="left", maintain_order="left"
     )
     return periods.select(
         pl.col("period_label").alias("period"),
@@ -240,7 +242,8 @@ def _parse(table: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
         .replace_strict(negatives, default=False, return_dtype=pl.Boolean)
         .alias("allows_negative")
     )
-    return table.join(_periods(table["period"]), on="period", how="left", maintain_order="left")
+    periods = _periods(table["period"], lookups.span)
+    return table.join(periods, on="period", how="left", maintain_order="left")
 
 
 def _finite(text: pl.Expr) -> pl.Expr:
@@ -248,14 +251,24 @@ def _finite(text: pl.Expr) -> pl.Expr:
     return pl.when(number.is_finite()).then(number).otherwise(None)
 
 
-def _periods(labels: pl.Series) -> pl.DataFrame:
-    """Parse each distinct label once: a file has millions of rows but few periods."""
+def _non_finite(text: pl.Expr) -> pl.Expr:
+    """Text that reads as a number, but an infinite one or not-a-number (``-inf``, ``1e999``)."""
+    number = text.cast(pl.Float64, strict=False)
+    return text.str.contains(NON_FINITE) | (number.is_not_null() & ~number.is_finite())
+
+
+def _periods(labels: pl.Series, span: PeriodSpan) -> pl.DataFrame:
+    """Parse each distinct label once: a file has millions of rows but few periods. A
+    period outside ``span`` is an error like an unparseable one."""
     rows = []
     for label in labels.unique().to_list():
         try:
             period = parse_period(label)
         except PeriodError as error:
             rows.append((label, None, None, None, str(error)))
+            continue
+        if problem := span.problem(period):
+            rows.append((label, None, None, None, problem))
         else:
             rows.append((label, period.label, period.start, period.kind, None))
     schema = {
@@ -275,9 +288,10 @@ def _checks(table: pl.DataFrame) -> list[tuple[str, pl.Expr, pl.Expr]]:
         checks.append(
             (
                 name,
-                pl.col(name).str.contains(FORMULA),
+                formula_expr(pl.col(name)),
                 pl.format(
-                    "'{}' looks like a spreadsheet formula: enter the value itself", pl.col(name)
+                    "'{}' looks like a spreadsheet formula: enter the value itself",
+                    excerpt_expr(pl.col(name)),
                 ),
             )
         )
@@ -289,13 +303,13 @@ def _checks(table: pl.DataFrame) -> list[tuple[str, pl.Expr, pl.Expr]]:
             pl.col("organisation_id").is_null(),
             pl.format(
                 "no organisation has the ODS code, Companies House number or charity number '{}'",
-                pl.col("organisation"),
+                excerpt_expr(pl.col("organisation")),
             ),
         ),
         (
             "metric",
             pl.col("metric_id").is_null(),
-            pl.format("'{}' is not a metric code in the catalogue", pl.col("metric")),
+            pl.format("'{}' is not a metric code in the catalogue", excerpt_expr(pl.col("metric"))),
         ),
         ("period", pl.col("period_error").is_not_null(), pl.col("period_error")),
     ]
@@ -304,24 +318,33 @@ def _checks(table: pl.DataFrame) -> list[tuple[str, pl.Expr, pl.Expr]]:
             (
                 name,
                 (pl.col(name) != "") & pl.col(f"{name}_number").is_null(),
-                pl.format("'{}' is not a number", pl.col(name)),
+                pl.when(_non_finite(pl.col(name)))
+                .then(
+                    pl.format(
+                        "'{}' is not a finite number: enter the number itself",
+                        excerpt_expr(pl.col(name)),
+                    )
+                )
+                .otherwise(pl.format("'{}' is not a number", excerpt_expr(pl.col(name)))),
             )
         )
     checks += [
         (
             "value",
             (pl.col("value_number") < 0) & ~pl.col("allows_negative"),
-            pl.format("{} is negative, and this metric cannot be", pl.col("value")),
+            pl.format("{} is negative, and this metric cannot be", excerpt_expr(pl.col("value"))),
         ),
         (
             "numerator",
             pl.col("numerator_number") < 0,
-            pl.format("{} is negative: a count cannot be", pl.col("numerator")),
+            pl.format("{} is negative: a count cannot be", excerpt_expr(pl.col("numerator"))),
         ),
         (
             "denominator",
             pl.col("denominator_number") <= 0,
-            pl.format("{} is not above zero: a denominator must be", pl.col("denominator")),
+            pl.format(
+                "{} is not above zero: a denominator must be", excerpt_expr(pl.col("denominator"))
+            ),
         ),
     ]
     return checks

@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from mutuals.errors import Problem
+from mutuals.returns.cells import excerpt
 
 HERE = Path(__file__).parent
 EXTENSIONS = ("metrics-extension", "sustainability-extension")
@@ -71,7 +72,8 @@ def json_path(parts) -> str:
 
 
 def _reason(error: ValidationError) -> tuple[str, str]:
-    """The path and a plain-English reason for one schema error."""
+    """The path and a plain-English reason for one schema error; values the file holds are
+    quoted as excerpts, so a 10 MB string cannot fill the message."""
     path = json_path(error.absolute_path)
     if error.validator == "required":
         missing = error.message.split("'")[1]
@@ -79,10 +81,17 @@ def _reason(error: ValidationError) -> tuple[str, str]:
     if error.validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return path, f"{error.instance!r} is not of type {expected}"
+        return path, f"{excerpt(repr(error.instance))} is not of type {expected}"
     if error.validator == "enum":
-        return path, f"{error.instance!r} is not one of the codes {error.validator_value}"
-    return path, error.message
+        return path, f"{excerpt(repr(error.instance))} is not one of the codes {_codes(error)}"
+    return path, excerpt(error.message, 200)
+
+
+def _codes(error: ValidationError) -> str:
+    """The codes an enum allows: a few, then how many more (ISO 4217 lists 300)."""
+    codes = list(error.validator_value)
+    shown = ", ".join(repr(code) for code in codes[:8])
+    return f"{shown} and {len(codes) - 8} more" if len(codes) > 8 else shown
 
 
 def validate_release_package(data) -> list[PathProblem]:

@@ -43,6 +43,7 @@ from mutuals.governance.models.register import (
 )
 from mutuals.governance.register.holdings import HoldingChange, record_holding
 from mutuals.registry.models import Organisation
+from mutuals.returns.cells import quoted
 from mutuals.tabular import CellError, choice, import_table, optional_date, optional_decimal, text
 
 TABLES = ("people", "holdings", "board")
@@ -117,10 +118,16 @@ def import_register(
             if files[name] is None:
                 continue
             tally = report.tallies.setdefault(name, Tally())
-            required, prepare = steps[name](organisation, tally, user)
+            required, optional, prepare = steps[name](organisation, tally, user)
             try:
                 # A register needs the day of a date cell, not the month returns mean.
-                import_table(files[name], required=required, prepare=prepare, whole_dates=True)
+                import_table(
+                    files[name],
+                    required=required,
+                    optional=optional,
+                    prepare=prepare,
+                    whole_dates=True,
+                )
             except ImportRejected as rejected:
                 raise RegisterRejected(name, rejected.problems, rejected.rows) from None
     return report
@@ -171,7 +178,7 @@ def _people(organisation, tally: Tally, user):
 
         return save
 
-    return PEOPLE_REQUIRED, prepare
+    return PEOPLE_REQUIRED, PEOPLE_OPTIONAL, prepare
 
 
 def _ends_after(cells, start: str, end: str, obj) -> None:
@@ -183,7 +190,7 @@ def _ends_after(cells, start: str, end: str, obj) -> None:
 def _reference(cells, row, seen: dict[str, int]) -> str:
     reference = text(cells, "reference", required=True)
     if reference in seen:
-        raise CellError("reference", f"'{reference}' repeats row {seen[reference]}")
+        raise CellError("reference", f"{quoted(reference)} repeats row {seen[reference]}")
     seen[reference] = row
     return reference
 
@@ -217,7 +224,7 @@ class Accounts:
             earlier_row, earlier = self.claimed[found]
             raise CellError(
                 "user",
-                f"'{given}' is also the account given for '{earlier}' at row {earlier_row}: "
+                f"{quoted(given)} is also the account given for {quoted(earlier)} at row {earlier_row}: "
                 "an account belongs to one register entry",
             )
         holder = (
@@ -229,8 +236,8 @@ class Accounts:
         if holder is not None:
             raise CellError(
                 "user",
-                f"'{given}' is the account of register entry '{holder}': an account belongs "
-                f"to one entry, so clear the user cell of '{holder}' first (in an earlier row "
+                f"{quoted(given)} is the account of register entry {quoted(holder)}: an account belongs "
+                f"to one entry, so clear the user cell of {quoted(holder)} first (in an earlier row "
                 "or an earlier import)",
             )
         self.claimed[found] = (row, reference)
@@ -245,13 +252,13 @@ class Accounts:
             raise CellError(
                 "user",
                 f"more than one account with a role at {self.organisation.name} has the email "
-                f"'{given}': give the user name instead",
+                f"{quoted(given)}: give the user name instead",
             )
         if not matches:
             raise CellError(
                 "user",
                 f"no one with a role at {self.organisation.name} has the user name or email "
-                f"'{given}'",
+                f"{quoted(given)}",
             )
         return next(iter(matches))
 
@@ -300,7 +307,9 @@ def _holdings(organisation, tally: Tally, user):
         class_name = text(cells, "share_class", required=True)
         shares = optional_decimal(cells, "shares", required=True)
         if shares < 0:
-            raise CellError("shares", f"'{cells['shares']}' is negative: holdings are 0 or more")
+            raise CellError(
+                "shares", f"{quoted(cells['shares'])} is negative: holdings are 0 or more"
+            )
         start = optional_date(cells, "valid_from", required=True)
         end = optional_date(cells, "valid_until")
         if end is not None and end <= start:
@@ -317,7 +326,7 @@ def _holdings(organisation, tally: Tally, user):
 
         return save
 
-    return HOLDINGS_REQUIRED, prepare
+    return HOLDINGS_REQUIRED, HOLDINGS_OPTIONAL, prepare
 
 
 def _people_by_reference(organisation) -> dict[str, Person]:
@@ -331,7 +340,7 @@ def _person(people: dict[str, Person], cells, column: str, *, required: bool) ->
         return None
     person = people.get(reference)
     if person is None:
-        raise CellError(column, f"nobody on the register has the reference '{reference}'")
+        raise CellError(column, f"nobody on the register has the reference {quoted(reference)}")
     return person
 
 
@@ -360,13 +369,13 @@ def _share_class(organisation, classes: dict, cells, name: str, user) -> ShareCl
     if votes is not None and votes != existing.votes_per_share:
         raise CellError(
             "votes_per_share",
-            f"the class '{name}' carries {existing.votes_per_share.normalize():f} vote(s) per "
+            f"the class {quoted(name)} carries {existing.votes_per_share.normalize():f} vote(s) per "
             "share; leave the cell empty or give the same number",
         )
     if equity is not None and equity != existing.carries_equity:
         raise CellError(
             "carries_equity",
-            f"the class '{name}' is recorded as {'' if existing.carries_equity else 'not '}"
+            f"the class {quoted(name)} is recorded as {'' if existing.carries_equity else 'not '}"
             "carrying equity; leave the cell empty or give the same answer",
         )
     return existing
@@ -380,7 +389,7 @@ def _yes_no(cells, column: str) -> bool | None:
         return True
     if value in NO:
         return False
-    raise CellError(column, f"'{cells[column]}' is not yes or no")
+    raise CellError(column, f"{quoted(cells[column])} is not yes or no")
 
 
 # --- board seats -----------------------------------------------------------------------------
@@ -427,4 +436,4 @@ def _board(organisation, tally: Tally, user):
 
         return save
 
-    return BOARD_REQUIRED, prepare
+    return BOARD_REQUIRED, BOARD_OPTIONAL, prepare

@@ -30,7 +30,7 @@ from mutuals.governance.register.records import record_constitution, record_staf
 from mutuals.registry.models import Organisation, OrganisationKind
 from mutuals.web.access import provider_for
 from mutuals.web.components import paginate, pagination
-from mutuals.web.uploads import PROBLEMS_SHOWN, saved
+from mutuals.web.uploads import PROBLEMS_SHOWN, TOO_LARGE, refuse_if_too_large, saved
 
 
 def _crumbs(organisation: Organisation, *, register: bool = False) -> list[tuple[str, str]]:
@@ -120,6 +120,8 @@ def register_upload(request, pk: int):
         "form": form,
         "breadcrumbs": _crumbs(organisation, register=True),
     }
+    if posted and refuse_if_too_large(request, form, None):
+        return render(request, "mutuals/register/upload.html", context, status=TOO_LARGE)
     if not (posted and form.is_valid()):
         return render(
             request, "mutuals/register/upload.html", context, status=400 if posted else 200

@@ -1,7 +1,9 @@
 """The returns upload journey: choose a file, see every problem in it, fix, resubmit, done.
 
 Validation is the one shared path, :func:`mutuals.returns.services.import_returns`; this
-view only stores the upload, calls it, and shows what it says."""
+view only stores the upload, calls it, and shows what it says: 400 for a form or a file
+with problems (no file, an empty one, one that is not CSV or XLSX, one the importer
+refuses), 413 for one over ``UPLOAD_MAX_MB``."""
 
 from __future__ import annotations
 
@@ -16,7 +18,12 @@ from mutuals.accounts.permissions import allowed_in, viewer_for, visible
 from mutuals.errors import FileUnreadable, ImportRejected
 from mutuals.returns.models import Observation
 from mutuals.returns.services import import_returns
-from mutuals.web.uploads import problems_context, saved_as_named
+from mutuals.web.uploads import (
+    TOO_LARGE,
+    problems_context,
+    refuse_if_too_large,
+    saved_as_named,
+)
 
 SUFFIXES = {".csv", ".xlsx"}
 
@@ -54,7 +61,9 @@ def upload_returns(request, pk: int):
             (organisation.name, organisation.get_absolute_url()),
         ],
     }
-    if request.method == "POST" and form.is_valid():
+    if posted and refuse_if_too_large(request, form, "returns_file"):
+        return render(request, "mutuals/returns/upload.html", context, status=TOO_LARGE)
+    if posted and form.is_valid():
         upload = form.cleaned_data["returns_file"]
         try:
             report = _import(upload, request.user, organisation.pk)
@@ -72,7 +81,7 @@ def upload_returns(request, pk: int):
             ),
         )
         return render(request, "mutuals/returns/upload_done.html", context)
-    return render(request, "mutuals/returns/upload.html", context)
+    return render(request, "mutuals/returns/upload.html", context, status=400 if posted else 200)
 
 
 def _import(upload, user, organisation_id: int):

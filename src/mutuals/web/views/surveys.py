@@ -34,7 +34,12 @@ from mutuals.web.survey_forms import (
     SurveyForm,
     survey_defaults,
 )
-from mutuals.web.uploads import problems_context, saved_as_named
+from mutuals.web.uploads import (
+    TOO_LARGE,
+    problems_context,
+    refuse_if_too_large,
+    saved_as_named,
+)
 from mutuals.web.views.engagement import results_page as survey_page
 
 
@@ -184,6 +189,8 @@ def add_responses(request, pk: int):
         "form": form,
         "breadcrumbs": _crumbs(survey.organisation, survey=survey),
     }
+    if submitted and not problem and refuse_if_too_large(request, form, "responses_file"):
+        return render(request, "mutuals/surveys/responses.html", context, status=TOO_LARGE)
     if submitted and form.is_valid() and not problem:
         try:
             report = _import(survey, form.cleaned_data["responses_file"], request.user)
@@ -233,7 +240,7 @@ def close(request, pk: int):
             "problems": [("#id_publish", problem)] if problem else [],
             "breadcrumbs": _crumbs(survey.organisation, survey=survey),
         },
-        status=409 if problem else 200,
+        status=409 if problem else 400 if form.errors else 200,
     )
 
 

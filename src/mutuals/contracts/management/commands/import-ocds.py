@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from mutuals.contracts.ocds import import_release_package
 from mutuals.errors import ImportRejected
+from mutuals.returns.cells import excerpt
 
 
 class Command(BaseCommand):
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CommandError(f"{file} is not JSON: {error}") from None
+            raise CommandError(f"{file} is not JSON: {excerpt(error, 200)}") from None
+        except RecursionError:
+            raise CommandError(f"{file} nests lists or objects too deeply to read") from None
         try:
             report = import_release_package(data)
         except ImportRejected as error:
