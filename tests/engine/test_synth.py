@@ -120,6 +120,16 @@ def test_v_optimised_reproduces_published_weights(basque):
     np.testing.assert_allclose(_ours(result).reindex(theirs.index), theirs, atol=1e-4)
 
 
+def test_v_optimised_pins_the_pre_period_mspe(basque):
+    """The MSPE Nelder-Mead reaches over 1960-1969 (the published fit's), and its V."""
+    result = synth(basque, **ARGS, predictors=STANDARD, mspe_periods=range(1960, 1970))
+    gaps = result.gaps.filter(pl.col("time").is_between(1960, 1969))["gap"].to_numpy()
+    assert float(np.mean(gaps**2)) == pytest.approx(0.0088645450, rel=1e-6)
+    assert result.pre_rmspe == pytest.approx(0.0906069, rel=1e-5)
+    assert result.v.sum() == pytest.approx(1.0)
+    assert result.v[-1] == pytest.approx(0.3529, abs=1e-3)  # population density weighs most
+
+
 def test_gaps_att_and_rmspe(basque):
     result = synth(basque, **ARGS)
     gaps = result.gaps
@@ -173,6 +183,54 @@ def _placebo_weights(result, frame: pl.DataFrame, unit: str) -> pd.Series:
     j = data.units.index(unit)
     donors = np.array([i for i in range(1, len(data.units)) if i != j])
     return pd.Series(problem.weights(j, donors), index=[data.units[i] for i in donors])
+
+
+def _all_placebo_weights(result, frame: pl.DataFrame, solver) -> list[np.ndarray]:
+    from mutuals.engine.synth_data import prepare
+    from mutuals.engine.synth_solver import Problem
+
+    data = prepare(frame, result.config)
+    a = Problem.build(data.predictors, result.v).a
+    everyone = np.arange(len(data.units))
+    pools = [everyone[(everyone != j) & (everyone != 0)] for j in range(1, len(data.units))]
+    return [solver(a[:, pool], a[:, j]) for j, pool in enumerate(pools, start=1)]
+
+
+def _factor_panel(donors: int, pre: int, post: int, seed: int) -> pl.DataFrame:
+    """The benchmark's panel: a three-factor outcome, the treated unit first."""
+    rng = np.random.default_rng(seed)
+    n, periods = donors + 1, pre + post
+    factors = rng.normal(size=(periods, 3)).cumsum(axis=0)
+    y = 10 + factors @ rng.uniform(0.2, 1.5, size=(n, 3)).T
+    y += rng.normal(scale=0.3, size=(periods, n))
+    y[pre:, 0] -= 1.0
+    return pl.DataFrame(
+        {
+            "unit": np.tile([f"u{i:03d}" for i in range(n)], periods),
+            "time": np.repeat(np.arange(periods), n),
+            "y": y.ravel(),
+        }
+    )
+
+
+@pytest.mark.parametrize("panel", ["basque", "factor"])
+def test_placebo_weights_and_p_value_match_the_previous_solver(basque, placebo, panel):
+    """Every placebo fit's weights within 1e-8 of the NNLS solver's, so the same p-value."""
+    from ._legacy_synth_solver import legacy_weights
+
+    if panel == "basque":
+        frame, result = basque, placebo
+    else:
+        frame = _factor_panel(60, 20, 8, seed=3)
+        result = synth(frame, outcome="y", unit="unit", time="time", treated="u000", start=20,
+                       placebo=True)  # fmt: skip
+    from mutuals.engine.synth_solver import solve_simplex
+
+    ours = _all_placebo_weights(result, frame, solve_simplex)
+    previous = _all_placebo_weights(result, frame, legacy_weights)
+    for new, old in zip(ours, previous, strict=True):
+        np.testing.assert_allclose(new, old, atol=1e-8, rtol=0)
+    assert result.placebo_p == pytest.approx(7 / 17 if panel == "basque" else 1 / 61)
 
 
 def _loss(a, b, w) -> float:

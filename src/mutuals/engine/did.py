@@ -58,6 +58,7 @@ from mutuals.engine import did_aggregate as agg
 from mutuals.engine._results import ResultMixin
 from mutuals.engine.did_drdid import recompute_cells
 from mutuals.engine.did_tables import build_tables, critical_values
+from mutuals.engine.did_threads import single_threaded_blas
 from mutuals.engine.errors import EmptyCohortError, InvalidOptionError, TooFewPeriodsError
 from mutuals.engine.panel import validate_panel
 
@@ -251,7 +252,8 @@ def did(
         small_sample=small_sample,
     )
     panel, notes = _prepare(data, config)
-    return _estimate(panel, config, notes)
+    with single_threaded_blas():  # see did_threads: a busy machine stalls threaded BLAS
+        return _estimate(panel, config, notes)
 
 
 def _prepare(data: pl.DataFrame, config: DidConfig) -> tuple[pl.DataFrame, tuple[str, ...]]:
@@ -365,10 +367,14 @@ def _run_diff_diff(panel: pl.DataFrame, config: DidConfig):
         alpha=config.alpha,
         rank_deficient_action="silent",
     )
+    # Only the columns it uses: diff-diff copies the frame it is given (a quarter of
+    # its time on a panel with ten metrics).
+    used = dict.fromkeys([config.unit, config.time, config.cohort, config.outcome])
+    used.update(dict.fromkeys(config.covariates))
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         return estimator.fit(
-            panel.to_pandas(),
+            panel.select(list(used)).to_pandas(),
             outcome=config.outcome,
             unit=config.unit,
             time=config.time,
@@ -500,10 +506,9 @@ def _effect(att: float, se: float, df: float, alpha: float) -> Effect:
 def _pretrend_event(tables) -> WaldTest:
     pre = (tables.dynamic["e"] < 0).to_numpy()
     estimates = tables.dynamic["att"].to_numpy()[pre]
-    return WaldTest(*agg.wald_test(estimates, tables.dynamic_vcov[np.ix_(pre, pre)]))
+    return WaldTest(*agg.wald_test(estimates, tables.pretrend_vcov))
 
 
 def _pretrend_cells(cells: agg.Cells) -> WaldTest:
     pre = cells.time < cells.group
-    psi = cells.psi[:, pre]
-    return WaldTest(*agg.wald_test(cells.att[pre], psi.T @ psi))
+    return WaldTest(*agg.wald_test(cells.att[pre], agg.cells_vcov(cells, pre)))
