@@ -82,7 +82,7 @@ def test_upload_shows_every_problem_then_accepts_the_fixed_file(manager_client, 
 
 def test_upload_caps_the_problems_listed(manager_client, world):
     rows = "".join(
-        f"NQX01,visits-on-time,{1980 + n // 4}-Q{n % 4 + 1},bad{n}\n" for n in range(130)
+        f"NQX01,visits-on-time,{2000 + n // 12}-{n % 12 + 1:02d},bad{n}\n" for n in range(130)
     )
     response = manager_client.post(
         reverse("returns-upload", args=[world["health"].pk]),
