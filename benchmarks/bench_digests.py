@@ -6,9 +6,17 @@ signed-in commissioner, so alerts and ballots are checked against their roles). 
 aiosmtpd server receives the mail. Prints the time of ``digests.send`` (planning, claiming,
 building each recipient's content, rendering, sending and marking every delivery) beside
 the baseline: the same number of already-built messages sent with bare ``smtplib`` over
-one connection. Also the time of a second run of the same period, which must send nothing.
+one connection (the faster of a run before and one after, so noise never flatters the
+ratio), and the ratio beside its target (at most 3x). Also the time of a second run of
+the same period, which must send nothing: the benchmark exits non-zero if it sends any.
+
+The worker process first loads the URL configuration (the first ``reverse`` imports every
+view, the API and the statistics libraries behind them: about two seconds). A ``mutuals
+worker`` pays that once in its life, not per digest, so it is left out of the timing;
+``--cold`` keeps it in.
 
     uv run python benchmarks/bench_digests.py [--recipients 2000] [--only sqlite|postgres]
+        [--cold]
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from _postgres import scratch_database
 HERE = Path(__file__).resolve()
 BENCH_DB = "mutuals_bench_digests"
 PROVIDERS = 20
+TARGET = 3.0  # digests.send at most this many times bare smtplib
 
 
 class Counter:
@@ -93,7 +102,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def worker(database_url: str, recipients: int) -> dict:
+def bare_smtp(port: int, recipients: int) -> float:
+    """Seconds to send ``recipients`` ready-made messages over one bare SMTP connection."""
+    body = ("Subject: digest\r\nFrom: a@example.org\r\n\r\n" + ("x" * 70 + "\r\n") * 30).encode()
+    began = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for n in range(recipients):
+            smtp.sendmail("a@example.org", [f"s{n}@example.org"], body)
+    return time.perf_counter() - began
+
+
+def worker(database_url: str, recipients: int, cold: bool = False) -> dict:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "mutuals.settings"
     import datetime as dt
@@ -104,6 +123,7 @@ def worker(database_url: str, recipients: int) -> dict:
     from aiosmtpd.controller import Controller
     from django.conf import settings
     from django.core.management import call_command
+    from django.urls import get_resolver
     from django.utils import timezone
 
     from mutuals.publishing import digests, periods
@@ -118,7 +138,11 @@ def worker(database_url: str, recipients: int) -> dict:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = False
+    if not cold:
+        get_resolver().check()  # imports every view: what a long-lived worker has loaded
     try:
+        bare_before = bare_smtp(port, recipients)
+        counter.received = 0
         period = periods.containing("daily", day)
         began = time.perf_counter()
         summary = digests.send("daily", period=period)
@@ -127,32 +151,35 @@ def worker(database_url: str, recipients: int) -> dict:
         began = time.perf_counter()
         again = digests.send("daily", period=period)
         rerun_s = time.perf_counter() - began
-        assert again.sent == 0 and counter.received == recipients
-        # Baseline: the same number of ready-made messages over one bare SMTP connection.
-        body = (
-            "Subject: digest\r\nFrom: a@example.org\r\n\r\n" + ("x" * 70 + "\r\n") * 30
-        ).encode()
-        began = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
-            for n in range(recipients):
-                smtp.sendmail("a@example.org", [f"s{n}@example.org"], body)
-        bare_s = time.perf_counter() - began
+        resent = again.sent + counter.received - recipients
+        bare_s = min(bare_before, bare_smtp(port, recipients))
     finally:
         controller.stop()
-    return {"send_s": send_s, "rerun_s": rerun_s, "bare_s": bare_s, "sent": summary.sent}
+    return {
+        "send_s": send_s,
+        "rerun_s": rerun_s,
+        "bare_s": bare_s,
+        "sent": summary.sent,
+        "resent": resent,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=2000)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--cold", action="store_true", help="time the URLconf's first import too")
     parser.add_argument("--worker", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.recipients)))
+        print(json.dumps(worker(args.worker, args.recipients, args.cold)))
         return
     print(f"A daily digest to {args.recipients:,} subscribers through a local SMTP server")
-    print(f"{'database':<10}{'send':>10}{'per mail':>10}{'rerun':>10}{'bare SMTP':>11}{'ratio':>8}")
+    print(
+        f"{'database':<10}{'send':>10}{'per mail':>10}{'rerun':>10}{'bare SMTP':>11}"
+        f"{'ratio':>8}{'target':>9}"
+    )
+    resent = []
     with tempfile.TemporaryDirectory() as folder:
         for name in ("sqlite", "postgres"):
             if args.only and name != args.only:
@@ -170,6 +197,7 @@ def main() -> None:
                 str(args.recipients),
                 "--worker",
                 url,
+                *(["--cold"] if args.cold else []),
             ]
             output = subprocess.run(command, env=env, capture_output=True, text=True)
             if name == "postgres":
@@ -178,10 +206,16 @@ def main() -> None:
                 sys.exit(f"The {name} run failed:\n{output.stderr}")
             r = json.loads(output.stdout.strip().splitlines()[-1])
             per_mail_ms = 1000 * r["send_s"] / r["sent"]
+            ratio = r["send_s"] / r["bare_s"]
+            verdict = "met" if ratio <= TARGET else "MISSED"
             print(
                 f"{name:<10}{r['send_s']:>9.2f}s{per_mail_ms:>8.1f}ms{r['rerun_s']:>9.2f}s"
-                f"{r['bare_s']:>10.2f}s{r['send_s'] / r['bare_s']:>7.1f}x"
+                f"{r['bare_s']:>10.2f}s{ratio:>7.1f}x  <= {TARGET:.0f}x {verdict}"
             )
+            if r["resent"]:
+                resent.append(f"{name}: a second run of the period sent {r['resent']} again")
+    if resent:
+        sys.exit("\n".join(resent))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.conftest import _fast_hashing, make_user, people, sign_in  # noqa: F401
 from mutuals.evaluation.models import EvaluationResult, EvaluationRun, Method, RunStatus, Verdict
+from mutuals.reports import render
 from web.conftest import _fresh_cache, world  # noqa: F401
 
 
@@ -96,3 +97,28 @@ def smtp(settings):
 
 def text_of(message, subtype: str) -> str:
     return message.get_body(preferencelist=(subtype,)).get_content()
+
+
+STAND_IN_PDF = b"%PDF-1.7\n% a stand-in: this test reads no page of it\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Tasks run inline at enqueue, as tests/conftest.py means them to. Set through the
+    settings fixture, whose change signal rebuilds django-tasks' backends: assigning
+    ``settings.TASKS`` when tests/conftest.py is imported is too late once a ``@task()``
+    has built the backend from the production setting."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def quick_pdfs(request, monkeypatch):
+    """Publishing a report version typesets its PDF (a second or more with WeasyPrint):
+    tests that read no page of it get a stand-in; those that do ask for ``real_pdfs``."""
+    if "real_pdfs" not in request.fixturenames:
+        monkeypatch.setattr(render, "pdf_of_html", lambda html: STAND_IN_PDF)
+
+
+@pytest.fixture
+def real_pdfs():
+    """PDFs typeset by WeasyPrint, for tests that read their pages."""

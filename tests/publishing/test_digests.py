@@ -7,10 +7,13 @@ import base64
 import contextlib
 import datetime as dt
 import re
+import smtplib
 import socket
+from email import message_from_bytes, policy
 from unittest import mock
 
 import pytest
+from django.core.mail.backends import smtp as smtp_backend
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +22,8 @@ from mutuals.accounts.permissions import viewer_for_user
 from mutuals.evaluation.models import Alert, AlertKind
 from mutuals.governance.ballots import lifecycle
 from mutuals.governance.models import Ballot, BallotStatus
-from mutuals.publishing import digests, jobs, periods, services, subscriptions
+from mutuals.publishing import digest_mail, digests, jobs, periods, services, subscriptions
+from mutuals.publishing.digest_content import content_for
 from mutuals.publishing.models import (
     Delivery,
     DeliveryStatus,
@@ -31,7 +35,7 @@ from mutuals.publishing.models import (
     Subscriber,
 )
 
-from .conftest import text_of
+from .conftest import make_user, text_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -342,3 +346,157 @@ def test_confirmation_emails_are_rate_limited(client, smtp, world):
     assert len(smtp.to("other@example.org")) == 0
     subscribe("other@example.org", address="198.51.100.7")
     assert len(smtp.to("other@example.org")) == 1  # another client is not held back
+
+
+# Batches, and each distinct digest rendered once ---------------------------------------
+
+
+def test_a_batch_stopped_by_the_mail_server_never_resends_and_the_rest_go_next_run(
+    smtp, world, news, monkeypatch
+):
+    """After k messages the server drops the connection and cannot be reached again: what
+    was sent stays sent, the message it dropped is retried, the rest of the batch and the
+    batches after it are left for the next run, which sends each of them once."""
+    monkeypatch.setattr(digests, "BATCH", 2)
+    addresses = [f"r{n}@example.org" for n in range(5)]
+    for address in addresses:
+        _public(address, "programme", "right-to-request")
+    real_send, real_open = digests.EmailMultiAlternatives.send, smtp_backend.EmailBackend.open
+    handed = []
+
+    def drop_after_three(message, *args, **kwargs):
+        handed.append(message.to[0])
+        if len(handed) == 4:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_send(message, *args, **kwargs)
+
+    def unreachable(backend):
+        if len(handed) >= 4:
+            raise ConnectionRefusedError("Connection refused")
+        return real_open(backend)
+
+    monkeypatch.setattr(digests.EmailMultiAlternatives, "send", drop_after_three)
+    monkeypatch.setattr(smtp_backend.EmailBackend, "open", unreachable)
+    with pytest.raises(digests.MailServerUnreachable):
+        digests.send(Frequency.DAILY, period=PERIOD)
+    assert sorted(r for r, _ in smtp.messages) == sorted(handed[:3])
+    statuses = dict(Delivery.objects.values_list("subscriber__email", "status"))
+    assert [statuses[a] for a in handed[:3]] == [DeliveryStatus.SENT] * 3
+    assert statuses[handed[3]] == DeliveryStatus.FAILED  # dropped: nothing delivered
+    [untried] = set(addresses) - set(handed)
+    assert statuses[untried] == DeliveryStatus.PENDING
+    assert Delivery.objects.get(subscriber__email=untried).attempts == 0
+
+    monkeypatch.setattr(digests.EmailMultiAlternatives, "send", real_send)
+    monkeypatch.setattr(smtp_backend.EmailBackend, "open", real_open)
+    resumed = digests.send(Frequency.DAILY, period=PERIOD)
+    assert (resumed.sent, resumed.already_done) == (2, 3)
+    assert sorted(r for r, _ in smtp.messages) == sorted(addresses)  # each exactly once
+    assert not Delivery.objects.exclude(status=DeliveryStatus.SENT).exists()
+
+
+def test_a_batch_claims_only_what_no_other_run_took(smtp, world, news):
+    for n in range(3):
+        _public(f"r{n}@example.org", "programme", "right-to-request")
+    record, _ = digests.period_record(PERIOD)
+    taken = Delivery.objects.filter(period=record).order_by("pk").first()
+    Delivery.objects.filter(pk=taken.pk).update(status=DeliveryStatus.SENDING, claim="other")
+    claimed = digests._claim(list(Delivery.objects.values_list("pk", flat=True)))
+    assert taken.pk not in {d.pk for d in claimed} and len(claimed) == 2
+    assert Delivery.objects.get(pk=taken.pk).claim == "other"
+
+
+def _renders_of(template_name: str):
+    from django.test.signals import template_rendered
+
+    names = []
+
+    def seen(sender, template, context, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(seen)
+    return names, lambda: template_rendered.disconnect(seen)
+
+
+def test_identical_digests_are_rendered_once_and_each_keeps_its_own_parts(smtp, world, news):
+    readers = [f"r{n}@example.org" for n in range(4)]
+    subscribers = [_public(address, "programme", "right-to-request") for address in readers]
+    names, stop = _renders_of("digest")
+    try:
+        summary = digests.send(Frequency.DAILY, period=PERIOD)
+    finally:
+        stop()
+    assert summary.sent == 4
+    assert names.count("mutuals/publishing/email/digest.txt") == 1
+    assert names.count("mutuals/publishing/email/digest.html") == 1
+    links = set()
+    for subscriber in subscribers:
+        [message] = smtp.to(subscriber.email)
+        own = subscriptions.unsubscribe_url(subscriber)
+        text, html = text_of(message, "plain"), text_of(message, "html")
+        assert message["To"] == subscriber.email
+        assert own in text and own in html and message["List-Unsubscribe"] == f"<{own}>"
+        assert message["Message-ID"] == f"<digest-{DigestPeriod.objects.get().pk}-" + (
+            f"{subscriber.pk}@mutuals.test>"
+        )
+        assert news.title in text and news.title in html
+        links.add(own)
+    assert len(links) == 4
+
+
+def test_subscribers_who_may_see_different_things_get_different_digests(smtp, world, people, news):
+    """Following the same provider, the provider's manager is told of its alert and its
+    ballot's question; a member of the public and a commissioner of other providers only
+    that a staff ballot opened."""
+    follow = subscriptions.parse("provider", str(world["health"].pk), "daily", signed_in=True)
+    subscriptions.follow_as_user(people["provider_manager"], follow)
+    other = make_user("other-pct@example.org", "commissioner", world["council"])
+    subscriptions.follow_as_user(other, follow)
+    _public("reader@example.org", "provider", str(world["health"].pk))
+    names, stop = _renders_of("digest")
+    try:
+        assert digests.send(Frequency.DAILY, period=PERIOD).sent == 3
+    finally:
+        stop()
+    manager = text_of(smtp.to("pm@example.org")[0], "plain")
+    outsider = text_of(smtp.to("other-pct@example.org")[0], "plain")
+    public = text_of(smtp.to("reader@example.org")[0], "plain")
+    assert "Visits on time" in manager and "Should we merge with Fenmoor?" in manager
+    for text in (outsider, public):
+        assert "Visits on time" not in text and "merge" not in text
+        assert "A staff ballot opened at Brackenford Community Health CIC" in text
+    # The manager's digest differs; the other two say the same, so it is rendered twice.
+    assert names.count("mutuals/publishing/email/digest.txt") == 2
+
+
+def test_a_composed_digest_is_the_message_built_in_full(world, news, settings):
+    """The shared bytes, with one recipient's parts put in, say what building that
+    recipient's message in full says (an address with an accent too); a link that would
+    need encoding in a header is built in full."""
+    settings.PUBLIC_BASE_URL = "https://mutuals.test"
+    plain = _public("reader@example.org", "programme", "right-to-request")
+    accented = _public("renée@example.org", "programme", "right-to-request")
+    record, _ = digests.period_record(PERIOD)
+    composer = digest_mail.Composer(record)
+    for subscriber in (plain, accented):
+        content = content_for(subscriber, PERIOD)
+        composed = message_from_bytes(
+            composer.message(subscriber, content).message().as_bytes(), policy=policy.default
+        )
+        full = message_from_bytes(
+            digests.message_for(subscriber, content, record).message().as_bytes(),
+            policy=policy.default,
+        )
+        for header in ("To", "From", "Subject", "Message-ID", "List-Unsubscribe-Post"):
+            assert composed[header] == full[header], header
+        assert " ".join(str(composed["List-Unsubscribe"]).split()) == " ".join(
+            str(full["List-Unsubscribe"]).split()
+        )
+        for part in ("plain", "html"):
+            assert text_of(composed, part) == text_of(full, part)
+    assert isinstance(composer.message(plain, content_for(plain, PERIOD)), digest_mail.DigestEmail)
+    settings.PUBLIC_BASE_URL = "https://mütuals.test"  # a link to encode: built in full
+    composer = digest_mail.Composer(record)
+    assert not isinstance(
+        composer.message(plain, content_for(plain, PERIOD)), digest_mail.DigestEmail
+    )

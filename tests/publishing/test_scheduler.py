@@ -105,4 +105,31 @@ def test_the_scheduler_only_queues_the_ballot_tick(settings, monkeypatch):
     monkeypatch.setattr(tasks, "tick", lambda: pytest.fail("the tick ran in the scheduler"))
     outcomes = [o for o in scheduler.run_due(at(24, 8)) if o.job == "ballot-tick"]
     queued = [r.task.name for r in default_task_backend.results]
-    assert queued == ["tick_ballots"] and outcomes[0].message.startswith("queued as task ")
+    assert queued.count("tick_ballots") == 1
+    assert outcomes[0].message.startswith("queued as task ")
+
+
+def test_the_scheduler_only_queues_a_due_digest(settings, monkeypatch):
+    """A due digest is queued for the workers, with its frequency, never sent by the
+    scheduler itself (when it stops being due: test_daily_digest_is_due_...)."""
+    from django_tasks import default_task_backend
+
+    from mutuals.publishing import digests
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.DIGEST_DAILY_HOUR, settings.DIGEST_WEEKLY_DAY = 7, "friday"  # only the daily due
+    monkeypatch.setattr(digests, "send", lambda *a, **k: pytest.fail("sent in the scheduler"))
+    outcomes = {o.job: o for o in scheduler.run_due(at(24, 8))}
+    queued = [list(r.args) for r in default_task_backend.results if r.task.name == "send_digest"]
+    assert queued == [[Frequency.DAILY]]
+    assert outcomes["digest-daily"].message.startswith("queued as task ")
+    assert "digest-weekly" not in outcomes
+
+
+def test_the_digest_task_sends_the_period(monkeypatch):
+    from mutuals.publishing import digests, tasks
+
+    sent = []
+    monkeypatch.setattr(digests, "send", lambda frequency: sent.append(frequency) or "summary")
+    result = tasks.send_digest.enqueue(Frequency.WEEKLY)
+    assert sent == [Frequency.WEEKLY] and result.return_value == "summary"

@@ -281,7 +281,7 @@ def test_every_page_of_a_withdrawn_item_says_when_and_why(client, people, evalua
     assert reverse("publication-withdraw", args=[item.pk]) not in page
 
 
-def test_a_withdrawn_reports_downloads_carry_the_notice(client, people, scorecard):
+def test_a_withdrawn_reports_downloads_carry_the_notice(client, people, scorecard, real_pdfs):
     version = scorecard.versions.get()
     stored, sha = version.document_html, version.content_sha256
     plain = client.get(reverse("publication-document", args=[scorecard.pk, 1, "html"]))
@@ -483,7 +483,9 @@ def test_the_notice_names_who_withdrew_it_by_their_chosen_name(client, people, e
 # The versions keep their withdrawal ---------------------------------------------------------
 
 
-def test_versions_withdrawn_keep_their_notice_after_republishing(client, people, scorecard):
+def test_versions_withdrawn_keep_their_notice_after_republishing(
+    client, people, scorecard, real_pdfs
+):
     commissioner = people["commissioner"]
     first = scorecard.versions.get()
     stored, sha = first.document_html, first.content_sha256

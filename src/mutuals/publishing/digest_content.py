@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.urls import reverse
 
+from mutuals.accounts.models import Role
 from mutuals.accounts.permissions import ANONYMOUS, Viewer, allowed_in, viewer_for_user
 from mutuals.evaluation.models import Alert
 from mutuals.evaluation.monitoring import RULE_TEXT
 from mutuals.governance.models import Ballot, BallotEvent, BallotStatus
-from mutuals.publishing.models import ItemKind, Publication, Subscriber, Target
+from mutuals.publishing.models import ItemKind, Publication, Subscriber, Subscription, Target
 from mutuals.publishing.periods import Period
 from mutuals.registry.models import ProgrammeMembership
 
@@ -61,7 +62,8 @@ class Follows:
 
 class Memo(dict):
     """What one run of a period has already read: many subscribers follow the same things,
-    so each distinct set of follows is queried once per run, not once per subscriber."""
+    so each distinct set of follows is queried once per run, not once per subscriber, and
+    each distinct set of roles is asked each permission question once."""
 
     def get_or(self, key, compute):
         if key not in self:
@@ -69,13 +71,53 @@ class Memo(dict):
         return self[key]
 
 
-def follows_of(subscriber: Subscriber, frequency: str, memo: Memo | None = None) -> Follows:
+def subscriptions_by_subscriber(
+    subscriber_ids: list[int], frequency: str
+) -> dict[int, list[Subscription]]:
+    """The subscriptions at ``frequency`` of many subscribers, in one query: a batch of a
+    run reads them together rather than one query per subscriber."""
+    found: dict[int, list[Subscription]] = {pk: [] for pk in subscriber_ids}
+    rows = Subscription.objects.filter(
+        subscriber_id__in=subscriber_ids, frequency=frequency
+    ).select_related("programme", "organisation")
+    for subscription in rows:  # in the model's order: by target, then as followed
+        found[subscription.subscriber_id].append(subscription)
+    return found
+
+
+def viewers_of(subscribers: list[Subscriber]) -> dict[int, Viewer]:
+    """The viewer of each subscriber, their roles read in one query for a whole batch and
+    held as :func:`~mutuals.accounts.permissions.viewer_for_user` holds them (a member of
+    the public, or someone whose account is inactive, is anonymous)."""
+    users = [s.user for s in subscribers if s.user_id and s.user.is_active]
+    held: dict[int, dict[str, set[int]]] = {user.pk: {} for user in users}
+    roles = Role.objects.filter(user__in=users).order_by()
+    for user_id, role, organisation_id in roles.values_list("user_id", "role", "organisation_id"):
+        ids = held[user_id].setdefault(role, set())
+        if organisation_id is not None:
+            ids.add(organisation_id)
+    viewers = {
+        pk: Viewer(pk, {role: frozenset(ids) for role, ids in by_role.items()})
+        for pk, by_role in held.items()
+    }
+    return {s.pk: viewers.get(s.user_id, ANONYMOUS) for s in subscribers}
+
+
+def follows_of(
+    subscriber: Subscriber,
+    frequency: str,
+    memo: Memo | None = None,
+    subscriptions: list[Subscription] | None = None,
+) -> Follows:
+    """What the subscriber follows at ``frequency`` (``subscriptions``: theirs, when the
+    caller read them already)."""
     memo = Memo() if memo is None else memo
-    subscriptions = list(
-        subscriber.subscriptions.filter(frequency=frequency).select_related(
-            "programme", "organisation"
+    if subscriptions is None:
+        subscriptions = list(
+            subscriber.subscriptions.filter(frequency=frequency).select_related(
+                "programme", "organisation"
+            )
         )
-    )
     programmes = frozenset(s.programme_id for s in subscriptions if s.target == Target.PROGRAMME)
     providers = {s.organisation_id for s in subscriptions if s.target == Target.PROVIDER}
     members = memo.get_or(
@@ -92,6 +134,18 @@ def follows_of(subscriber: Subscriber, frequency: str, memo: Memo | None = None)
         alert_kinds=frozenset(s.alert_kind for s in subscriptions if s.target == Target.ALERT_KIND),
         described=tuple(s.describe() for s in subscriptions),
     )
+
+
+def _roles(viewer: Viewer) -> tuple:
+    """The viewer's roles as a key: what they may see depends on these, not on who they are."""
+    return tuple(sorted((role, tuple(sorted(ids))) for role, ids in viewer.organisations.items()))
+
+
+def _allowed(viewer: Viewer, kind: str, organisation_id: int, memo: Memo) -> bool:
+    """Whether the viewer may view ``kind`` at the organisation, asked once per set of roles
+    in a run (a commissioner's providers take a query to find)."""
+    key = ("allowed", _roles(viewer), kind, organisation_id)
+    return memo.get_or(key, lambda: allowed_in(viewer, "view", kind, organisation_id))
 
 
 def _capped(entries: list[dict]) -> Section:
@@ -114,14 +168,9 @@ def _alerts(viewer: Viewer, follows: Follows, period: Period, memo: Memo) -> Sec
         )
 
     alerts = memo.get_or(("alerts", follows.provider_ids, follows.alert_kinds), read)
-    allowed: dict[int, bool] = {}
     entries = []
     for alert in alerts:
-        if alert.organisation_id not in allowed:
-            allowed[alert.organisation_id] = allowed_in(
-                viewer, "view", "observation", alert.organisation_id
-            )
-        if allowed[alert.organisation_id]:
+        if _allowed(viewer, "observation", alert.organisation_id, memo):
             entries.append(
                 {
                     "organisation": alert.organisation.name,
@@ -188,18 +237,27 @@ def _ballots(viewer: Viewer, follows: Follows, period: Period, memo: Memo) -> Se
     entries = []
     for ballot in memo.get_or(("ballots", follows.provider_ids), read):
         entry = {"organisation": ballot.organisation.name, "question": "", "closes_at": None}
-        if allowed_in(viewer, "view", "ballot", ballot.organisation_id):
+        if _allowed(viewer, "ballot", ballot.organisation_id, memo):
             entry["question"] = ballot.question
             entry["closes_at"] = ballot.closes_at
         entries.append(entry)
     return _capped(entries)
 
 
-def content_for(subscriber: Subscriber, period: Period, memo: Memo | None = None) -> DigestContent:
-    """One subscriber's digest; share one ``memo`` across a run's subscribers."""
+def content_for(
+    subscriber: Subscriber,
+    period: Period,
+    memo: Memo | None = None,
+    subscriptions: list[Subscription] | None = None,
+    viewer: Viewer | None = None,
+) -> DigestContent:
+    """One subscriber's digest; share one ``memo`` across a run's subscribers, and pass
+    their ``subscriptions`` and ``viewer`` when read for a whole batch
+    (:func:`subscriptions_by_subscriber`, :func:`viewers_of`)."""
     memo = Memo() if memo is None else memo
-    viewer = viewer_for_user(subscriber.user) if subscriber.user_id else ANONYMOUS
-    follows = follows_of(subscriber, period.frequency, memo)
+    if viewer is None:
+        viewer = viewer_for_user(subscriber.user) if subscriber.user_id else ANONYMOUS
+    follows = follows_of(subscriber, period.frequency, memo, subscriptions)
     return DigestContent(
         period=period,
         follows=list(follows.described),

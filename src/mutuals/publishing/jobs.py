@@ -1,6 +1,10 @@
 """The digests as scheduled jobs: the daily digest of yesterday once the clock passes
 ``DIGEST_DAILY_HOUR`` (UK time), the weekly digest of last week on ``DIGEST_WEEKLY_DAY``
-after the same hour — or on any later day, if the scheduler was down that day."""
+after the same hour — or on any later day, if the scheduler was down that day. A job that
+is due only queues the digest task (:func:`mutuals.publishing.tasks.send_digest`); a
+worker sends it. A job stays due until its period is finished, so the task is queued again
+each time the scheduler looks until then: a run that fails is retried, and two runs at
+once share the work without sending anything twice."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from mutuals.publishing import digests, periods
+from mutuals.publishing import periods
 from mutuals.publishing.errors import ScheduleError
 from mutuals.publishing.models import DigestPeriod, Frequency
 from mutuals.publishing.scheduler import register
@@ -54,5 +58,16 @@ def weekly_due(now: datetime, last_run: datetime | None = None) -> bool:
     return reached and this_week_started and not _finished(Frequency.WEEKLY, now)
 
 
-register("digest-daily", daily_due, lambda: digests.send(Frequency.DAILY))
-register("digest-weekly", weekly_due, lambda: digests.send(Frequency.WEEKLY))
+def queue_digest(frequency: str):
+    """A job's run that puts the ``frequency`` digest on the queue for the workers."""
+
+    def enqueue() -> str:
+        from mutuals.publishing.tasks import send_digest
+
+        return f"queued as task {send_digest.enqueue(frequency).id}"
+
+    return enqueue
+
+
+register("digest-daily", daily_due, queue_digest(Frequency.DAILY))
+register("digest-weekly", weekly_due, queue_digest(Frequency.WEEKLY))

@@ -110,9 +110,10 @@ def prepare(
 
 
 def publish(viewer: Viewer, user, item: Item, *, run: EvaluationRun | None = None) -> Publication:
-    """Freeze the item's material as its next version and publish it. A withdrawn item is
-    reinstated: the item's withdrawal is cleared (its earlier versions keep their stamps, and
-    the audit trail keeps both steps), comments stay closed."""
+    """Freeze the item's material as its next version and publish it, and queue its PDF for
+    the workers (:mod:`~mutuals.publishing.version_pdfs`). A withdrawn item is reinstated:
+    the item's withdrawal is cleared (its earlier versions keep their stamps, and the audit
+    trail keeps both steps), comments stay closed."""
     if not may_publish_item(viewer, item):
         raise NotAllowed("Your roles do not allow you to publish this.")
     frozen = snapshot.take(item, run)  # the slow part, outside the transaction
@@ -154,6 +155,9 @@ def publish(viewer: Viewer, user, item: Item, *, run: EvaluationRun | None = Non
         locked.metrics.set(frozen.metric_ids)
         record(user, "publication.publish", locked, changes)
     item.refresh_from_db()
+    from mutuals.publishing import version_pdfs  # it reads withdrawal, which reads this
+
+    version_pdfs.queue(version)
     return version
 
 

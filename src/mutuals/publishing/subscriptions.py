@@ -265,8 +265,12 @@ def unsubscribe_token(subscriber: Subscriber) -> str:
     return signing.dumps(payload, salt=UNSUBSCRIBE_SALT)
 
 
+def unsubscribe_link_for(token: str) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("unsubscribe", args=[token])
+
+
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("unsubscribe", args=[unsubscribe_token(subscriber)])
+    return unsubscribe_link_for(unsubscribe_token(subscriber))
 
 
 def subscriber_for_unsubscribe(token: str) -> Subscriber:

@@ -14,7 +14,8 @@ latest version they published themselves, while they may still publish it.
 Withdrawing stamps every version of the item not stamped already; the stamp is never
 cleared, so a version that was wrong still says so after a corrected one is published. A
 version's frozen report is never changed: the notice is put into the copy served, so the
-stored document and its SHA-256 stay those of the day it was published.
+stored document and its SHA-256 stay those of the day it was published. The PDFs of the
+versions stamped are queued for the workers at once, since their documents now differ.
 """
 
 from __future__ import annotations
@@ -105,9 +106,9 @@ def withdraw(viewer: Viewer, user, item: Item, reason: str) -> Item:
                 "comments_open",
             ]
         )
-        Publication.objects.filter(item=locked, withdrawn_at__isnull=True).update(
-            withdrawn_at=now, withdrawn_by=user, withdrawal_reason=text
-        )
+        stamped = Publication.objects.filter(item=locked, withdrawn_at__isnull=True)
+        stamped_ids = list(stamped.values_list("pk", flat=True))
+        stamped.update(withdrawn_at=now, withdrawn_by=user, withdrawal_reason=text)
         changes = {
             "status": [ItemStatus.PUBLISHED.value, ItemStatus.WITHDRAWN.value],
             "comments_open": [was_open, False],
@@ -115,6 +116,9 @@ def withdraw(viewer: Viewer, user, item: Item, reason: str) -> Item:
         }
         record(user, "publication.withdraw", locked, changes)
     item.refresh_from_db()
+    from mutuals.publishing import version_pdfs  # it reads noticed_document, below
+
+    version_pdfs.queue_versions(Publication.objects.filter(pk__in=stamped_ids))
     return item
 
 

@@ -10,8 +10,9 @@ A report is built in three steps, each usable on its own:
    and findings (:mod:`~mutuals.reports.findings`);
 3. :mod:`mutuals.reports.render` lays the report out as HTML and PDF.
 
-The command (``mutuals report``) and the web pages call :func:`build_portfolio` and
-:func:`build_provider`.
+The command (``mutuals report``), the web pages and the workers that make the PDFs call
+:func:`build_portfolio` and :func:`build_provider`. Requests render HTML only; a PDF is
+typeset by a worker and served from the database (see :mod:`mutuals.reports.render`).
 """
 
 from __future__ import annotations
@@ -24,13 +25,22 @@ from mutuals.reports.content import gather_portfolio, gather_provider
 from mutuals.reports.document import Report
 from mutuals.reports.portfolio import portfolio_report
 from mutuals.reports.provider import provider_report
-from mutuals.reports.render import CONTENT_TYPES, attachment, render_html, render_pdf
+from mutuals.reports.render import (
+    CONTENT_TYPES,
+    attachment,
+    download,
+    pdf_of_html,
+    render_html,
+    render_pdf,
+)
 from mutuals.reports.runs import ReportError, finished_run, latest_full_run
 
 __all__ = [
     "CONTENT_TYPES",
     "Report",
     "attachment",
+    "download",
+    "pdf_of_html",
     "ReportError",
     "finished_run",
     "latest_full_run",

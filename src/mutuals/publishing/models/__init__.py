@@ -1,8 +1,9 @@
-"""Publishing's records: published items and their versions, comments, subscriptions and
-digest deliveries."""
+"""Publishing's records: published items and their versions, comments, subscriptions,
+digest deliveries and the report PDFs the workers make."""
 
 from mutuals.publishing.models.comments import Comment, CommentReport, CommentStatus
 from mutuals.publishing.models.digests import Delivery, DeliveryStatus, DigestPeriod
+from mutuals.publishing.models.documents import JobStatus, RenderedPdf, ReportJob, ReportKind
 from mutuals.publishing.models.items import Item, ItemKind, ItemStatus, Publication
 from mutuals.publishing.models.subscriptions import (
     Frequency,
@@ -23,8 +24,12 @@ __all__ = [
     "Item",
     "ItemKind",
     "ItemStatus",
+    "JobStatus",
     "PendingSubscription",
     "Publication",
+    "RenderedPdf",
+    "ReportJob",
+    "ReportKind",
     "Subscriber",
     "Subscription",
     "Target",

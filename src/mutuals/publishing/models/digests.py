@@ -1,11 +1,12 @@
 """Digest runs, made idempotent: one :class:`DigestPeriod` per frequency and period, one
 :class:`Delivery` per subscriber in it.
 
-A delivery moves ``pending`` → ``sending`` (claimed, in its own transaction) → ``sent``
+A delivery moves ``pending`` → ``sending`` (claimed, with the rest of its batch, in one
+update that stamps them with the run's ``claim`` token) → ``sent``
 (or ``empty`` when there was nothing to tell, or ``failed`` when the mail server refused
 it, which the next run retries; after the digests module's ``MAX_ATTEMPTS`` refusals it
-is ``given_up`` and reported). A run that dies while a message is with the mail server
-leaves its delivery ``sending``; later runs never resend it (at most once).
+is ``given_up`` and reported). A run killed outright mid-batch leaves that batch's
+deliveries ``sending`` (sent or not); later runs never resend them (at most once).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(
+        max_length=32, blank=True, db_index=True, help_text="The batch that claimed it last."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 

@@ -4,16 +4,18 @@ version shown was withdrawn) and a version's frozen report as a download."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.views.decorators.http import require_GET
 
 from mutuals.accounts.permissions import viewer_for, visible
-from mutuals.publishing import comments, services, withdrawal
+from mutuals.publishing import comments, services, version_pdfs, withdrawal
 from mutuals.publishing.models import Item, ItemStatus
 from mutuals.registry.models import Organisation, OrganisationKind
 from mutuals.registry.queries import programme_choices
-from mutuals.reports import CONTENT_TYPES, impact, render_pdf
+from mutuals.reports import CONTENT_TYPES, download, impact
 from mutuals.web.components import paginate, pagination
 from mutuals.web.publishing_forms import CommentForm, PublishedFilterForm
 
@@ -117,16 +119,67 @@ def version_detail(request, pk: int, version: int):
     return item_detail(request, pk, version)
 
 
-def version_document(request, pk: int, version: int, format_: str):
-    """A version's frozen report, exactly as it was published (PDF made from that HTML);
-    if that version was withdrawn, with the notice saying when and why at its top."""
+def _document_version(request, pk: int, version: int):
     item = item_for(request, pk)
     shown = services.version_of(item, version)
-    if shown is None or not shown.document_html or format_ not in CONTENT_TYPES:
+    if shown is None or not shown.document_html:
         raise Http404("This version has no report document")
-    html = withdrawal.noticed_document(shown)
-    content = render_pdf(None, html=html) if format_ == "pdf" else html
-    response = HttpResponse(content, content_type=CONTENT_TYPES[format_])
-    filename = f"{shown.data.get('filename', 'report')}-v{shown.version}.{format_}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return item, shown
+
+
+def version_document(request, pk: int, version: int, format_: str):
+    """A version's frozen report, exactly as it was published (the PDF made from that HTML
+    by a worker, once); if that version was withdrawn, with the notice saying when and why
+    at its top. A PDF not made yet is queued, and the reader told it is being prepared."""
+    if format_ not in CONTENT_TYPES:
+        raise Http404("This version has no report document")
+    item, shown = _document_version(request, pk, version)
+    document = version_pdfs.served(shown)
+    cache_control = version_pdfs.cache_control(item, shown)
+    unchanged = get_conditional_response(request, etag=document.etag)
+    if unchanged is not None:
+        return _cached(unchanged, document, cache_control)
+    content = document.html if format_ == "html" else version_pdfs.stored_pdf(document.digest)
+    if content is None:
+        version_pdfs.queue(shown, document)
+        return _preparing(request, item, shown)
+    filename = f"{shown.data.get('filename', 'report')}-v{shown.version}"
+    response = download(content, format_, filename, cache_control=cache_control)
+    return _cached(response, document, cache_control)
+
+
+def _cached(response, document, cache_control: str):
+    response["ETag"] = document.etag
+    response["Cache-Control"] = cache_control
+    return response
+
+
+def _preparing(request, item, shown):
+    """The page said while a version's PDF is being made: 202, never stored on the way."""
+    response = render(
+        request,
+        "mutuals/publishing/pdf_preparing.html",
+        {
+            "item": item,
+            "shown": shown,
+            "breadcrumbs": [
+                ("Home", reverse("home")),
+                ("Published", reverse("publications")),
+                (shown.title, shown.get_absolute_url()),
+            ],
+        },
+        status=202,
+    )
+    response["Cache-Control"] = "no-store"
+    response["Retry-After"] = "10"
+    return response
+
+
+@require_GET
+def version_pdf_status(request, pk: int, version: int):
+    """Whether a version's PDF is ready, as JSON, for the waiting page's progress script."""
+    _, shown = _document_version(request, pk, version)
+    ready = version_pdfs.is_made(version_pdfs.served(shown).digest)
+    response = JsonResponse({"status": "done" if ready else "queued"})
+    response["Cache-Control"] = "no-store"
     return response

@@ -1,5 +1,6 @@
 """The commissioner's and auditor's workbench: the portfolio dashboard, a provider's
-scorecard, and their reports as HTML or PDF downloads.
+scorecard, and their reports as HTML or PDF downloads (a PDF is made by a worker, and
+waited for on a page of its own: :mod:`mutuals.publishing.live_reports`).
 
 The portfolio spans every provider, so it follows the evaluation rule (auditors and
 commissioners). A scorecard shows a provider's returns, so it follows the returns rule:
@@ -15,16 +16,18 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_GET
 
 from mutuals import charts, reports
 from mutuals.accounts.permissions import Viewer, allowed_in, may, viewer_for
 from mutuals.evaluation.monitoring import MIN_POINTS, RULE_TEXT, SeriesSpc
+from mutuals.publishing import live_reports
 from mutuals.publishing import services as publishing
-from mutuals.publishing.models import Item, ItemKind
+from mutuals.publishing.models import Item, ItemKind, ReportJob, ReportKind
 from mutuals.registry.models import Organisation
 from mutuals.reports import figures as report_figures
 from mutuals.reports import findings as portfolio_text
@@ -184,11 +187,19 @@ def portfolio(request):
     )
 
 
-def portfolio_report(request, format_: str):
+def _portfolio_report_viewer(request) -> Viewer:
     """The whole-portfolio report names providers and their returns: for those who may see
     every provider's returns (auditors)."""
-    if not may(_portfolio_viewer(request), "view", "observation"):
+    viewer = _portfolio_viewer(request)
+    if not may(viewer, "view", "observation"):
         raise PermissionDenied
+    return viewer
+
+
+def portfolio_report(request, format_: str):
+    """The portfolio report: its HTML made here (the figures take a second or two to
+    gather; the HTML, milliseconds), its PDF queued for a worker, with a page to wait on."""
+    _portfolio_report_viewer(request)
     as_of = None
     if request.GET.get("as_of", "").strip():
         coverage = returns_coverage()
@@ -196,9 +207,11 @@ def portfolio_report(request, format_: str):
         if choice.problem:  # the portfolio page names the problem beside the choice
             return redirect(reverse("portfolio") + "?" + urlencode({"as_of": choice.text}))
         as_of = choice.as_of(coverage)
-    return reports.attachment(
-        reports.build_portfolio(reports.latest_full_run(), as_of=as_of), format_
-    )
+    run = reports.latest_full_run()
+    if format_ == "pdf":
+        job = live_reports.ask(ReportKind.PORTFOLIO, as_of=as_of, run=run, user=request.user)
+        return redirect("report-job", job.pk)
+    return reports.attachment(reports.build_portfolio(run, as_of=as_of), format_)
 
 
 # --- one provider ----------------------------------------------------------------------------
@@ -263,9 +276,94 @@ def scorecard(request, pk: int):
 
 
 def scorecard_report(request, pk: int, format_: str):
+    """A provider's scorecard report, for those who may see its returns: the HTML made
+    here, the PDF queued for a worker, with a page to wait on."""
     organisation = provider_for(request, pk, "view", "observation")
     if format_ not in reports.CONTENT_TYPES:
         raise Http404("No such format")
-    return reports.attachment(
-        reports.build_provider(organisation, reports.latest_full_run()), format_
+    run = reports.latest_full_run()
+    if format_ == "pdf":
+        job = live_reports.ask(
+            ReportKind.SCORECARD, organisation=organisation, run=run, user=request.user
+        )
+        return redirect("report-job", job.pk)
+    return reports.attachment(reports.build_provider(organisation, run), format_)
+
+
+# --- a report's PDF, made by a worker ---------------------------------------------------------
+
+
+def _job_for(request, job_id) -> ReportJob:
+    """The job, if the person may see its report now: the report's own rule applies to
+    each look (403, or 404 for a provider they may not see); 404 for no such job, or one
+    no longer kept."""
+    job = live_reports.find(job_id)
+    if job is None:
+        raise Http404("No such report")
+    if job.kind == ReportKind.PORTFOLIO:
+        _portfolio_report_viewer(request)
+    else:
+        provider_for(request, job.organisation_id, "view", "observation")
+    return job
+
+
+def _job_crumbs(job: ReportJob) -> list[tuple[str, str]]:
+    if job.kind == ReportKind.PORTFOLIO:
+        return [("Home", reverse("home")), ("Portfolio", reverse("portfolio"))]
+    organisation = job.organisation
+    return [
+        ("Home", reverse("home")),
+        ("Organisations", reverse("organisations")),
+        (organisation.name, organisation.get_absolute_url()),
+        ("Scorecard", reverse("scorecard", args=[organisation.pk])),
+    ]
+
+
+def report_job(request, job_id):
+    """A report's PDF being made: its progress, then the link to download it."""
+    job = _job_for(request, job_id)
+    subject = (
+        "The portfolio report"
+        if job.kind == ReportKind.PORTFOLIO
+        else f"Scorecard: {job.organisation.name}"
     )
+    response = render(
+        request,
+        "mutuals/reports/job.html",
+        {
+            "job": job,
+            "subject": subject,
+            "back": _job_crumbs(job)[-1],
+            "kept_hours": int(live_reports.KEEP.total_seconds() // 3600),
+            "breadcrumbs": _job_crumbs(job),
+        },
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def report_job_progress(request, job_id):
+    """The job's status as JSON, for the page's progress script."""
+    job = _job_for(request, job_id)
+    response = JsonResponse(
+        {
+            "status": job.status,
+            "status_text": job.get_status_display(),
+            "step": job.step,
+            "percent": job.percent,
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def report_job_download(request, job_id):
+    """The PDF, once made; until then, the page that waits for it. Its figures depend on
+    who may see them, so it is never kept on the way (``private, no-store``)."""
+    job = _job_for(request, job_id)
+    pdf = live_reports.pdf_of(job)
+    if pdf is None:
+        return redirect("report-job", job.pk)
+    return reports.download(pdf, "pdf", job.filename)
