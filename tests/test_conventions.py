@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # them, so all must be reapplied or later tests lose their tables.
 OUR_APPS = (
     "registry", "returns", "contracts", "accounts", "evaluation", "governance", "engagement",
-    "publishing",
+    "publishing", "events",
 )  # fmt: skip
 
 

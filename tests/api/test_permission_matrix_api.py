@@ -339,3 +339,38 @@ def test_the_provider_s_decision_opens_or_keeps_closed_its_data(
     client.logout()
     reach = _practice_reach(world, objects, as_role("commissioner"))
     assert reach == dict.fromkeys(reach, decision == "confirm")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_events_are_seen_and_booked_as_on_the_web(world, people, api, role):
+    """Learning events are public, a provider's consultation meetings its own staff's, and a
+    draft its organisers'; booking needs the book-events scope and the matrix's "book"."""
+    from events.event_world import learning_draft, publish, soon
+    from mutuals.accounts.models import ApiToken
+    from mutuals.events import access, organising
+
+    auditor = people["auditor"]
+    published = publish(auditor, learning_draft())
+    draft = organising.create_event(viewer_for_user(auditor), auditor, learning_draft())
+    meeting = publish(people["provider_manager"], organising.EventDraft(
+        kind="consultation", title="Your questions", starts_at=soon(days=3),
+        ends_at=soon(days=3, hours=1), booking_deadline=soon(days=2), capacity=5,
+        venue="Staff room", provider=world["health"],
+    ))  # fmt: skip
+    user = people[role]
+    token = ApiToken.objects.issue(user, ["read", "book-events"])[1] if user else None
+    viewer = viewer_for_user(user)
+    listed = ids(api.get("/events", token=token))
+    assert listed == set(access.events(viewer).values_list("pk", flat=True))
+    assert published.pk in listed and (draft.pk in listed) is (role == "auditor")
+    assert (meeting.pk in listed) is (role in {"provider_manager", "provider_staff", "auditor"})
+    rate = published.rates.get(name="Early bird")
+    body = {"rate": rate.pk, "name": "Someone", "email": f"{role}@example.org",
+            "billing": {"method": "invoice", "organisation": "Org", "address": "1 Way",
+                        "email": "finance@example.org"}}  # fmt: skip
+    response = api.post(f"/events/{published.pk}/bookings", body, token=token)
+    if role == "public":
+        assert response.status_code == 401
+    else:
+        assert access.may_book(viewer, published)
+        assert response.status_code == 201, response.content

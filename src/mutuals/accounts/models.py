@@ -108,6 +108,7 @@ class TokenScope(models.TextChoices):
     SUBMIT_RETURNS = "submit-returns", "Submit returns"
     EVALUATE = "evaluate", "Start evaluation runs"
     COMMENT = "comment", "Comment on published material"
+    BOOK_EVENTS = "book-events", "Book and cancel places at events"
     ADMIN = "admin", "Everything the other scopes allow"
 
 

@@ -30,7 +30,7 @@ PUBLIC = "public"
 ROLES = (*RoleName.values, PUBLIC)
 Scope = Literal["all", "own_organisation", "commissioned", "published", "none"]
 SCOPES: tuple[Scope, ...] = ("all", "own_organisation", "commissioned", "published", "none")
-ACTIONS = ("view", "create", "change", "vote")
+ACTIONS = ("view", "create", "change", "vote", "book")
 
 # Object kinds with a model today, and the kinds later issues will add (register, ballot,
 # survey, result): their rules are data now, so those issues only add the model paths.
@@ -50,6 +50,9 @@ KINDS = (
     "publication",
     "comment",
     "relationship",
+    "learning_event",
+    "consultation",
+    "booking",
 )
 
 C, PM, PS, A = (
@@ -125,6 +128,28 @@ MATRIX: dict[tuple[str, str, str], Scope] = {
     (PM, "relationship", "change"): "own_organisation",
     (A, "relationship", "view"): "all",
     (A, "relationship", "change"): "all",
+    # Events (mutuals.events) are of two kinds, one model, each with its own rules, which
+    # mutuals.events.access applies to its own kind only. A draft is seen only by those who
+    # may change it; "book" asks for a place. Public learning events: auditors organise any,
+    # a commissioner those under its own commissioning body; everyone reads the published
+    # ones and anyone signed in books them.
+    **{(role, "learning_event", "view"): "published" for role in (C, PM, PS, PUBLIC)},
+    (A, "learning_event", "view"): "all",
+    **{(role, "learning_event", "book"): "published" for role in (C, PM, PS, A)},
+    **{(A, "learning_event", action): "all" for action in ("create", "change")},
+    **{(C, "learning_event", action): "commissioned" for action in ("create", "change")},
+    # Staff consultation meetings before a spin-out ballot: the provider's managers organise
+    # them; its managers and staff see and book them, and the register then decides who is
+    # staff employed on the meeting's day (the role alone is not enough).
+    **{(role, "consultation", "view"): "own_organisation" for role in (PM, PS)},
+    (A, "consultation", "view"): "all",
+    **{(PM, "consultation", action): "own_organisation" for action in ("create", "change")},
+    **{(role, "consultation", "book"): "own_organisation" for role in (PM, PS)},
+    # Bookings name people: their event's organisers see the list and mark attendance (view
+    # and change); each booker also sees their own (mutuals.events.access).
+    **{(PM, "booking", action): "own_organisation" for action in ("view", "change")},
+    **{(C, "booking", action): "commissioned" for action in ("view", "change")},
+    **{(A, "booking", action): "all" for action in ("view", "change")},
 }
 
 
@@ -140,6 +165,8 @@ PUBLISHED: dict[str, Callable[[], Q]] = {
     "objective": Q,
     # Staff survey results the provider chose to publish (only closed surveys have any).
     "result": lambda: Q(results_published=True),
+    # Learning events once published (a cancelled one stays readable, saying so).
+    "learning_event": lambda: Q(kind="learning", status__in=["published", "cancelled"]),
 }
 NOTHING = Q(pk__in=[])
 
@@ -177,6 +204,11 @@ PATHS: dict[str, ModelPaths] = {
     "relationship": ModelPaths(
         _model("contracts.CommissioningRelationship"), "provider", "commissioner"
     ),
+    # A consultation meeting belongs to its provider; a learning event to the commissioning
+    # body hosting it (none when an auditor organises it). Both kinds are events.Event.
+    "learning_event": ModelPaths(_model("events.Event"), "provider", "host"),
+    "consultation": ModelPaths(_model("events.Event"), "provider", "host"),
+    "booking": ModelPaths(_model("events.Booking"), "event__provider", "event__host"),
 }
 
 
@@ -288,6 +320,12 @@ def scope(viewer: Viewer, kind: str, action: str = "view") -> Q:
     return _any_role(viewer, kind, action, PATHS.get(kind))
 
 
+def scope_via(viewer: Viewer, kind: str, action: str, paths: ModelPaths) -> Q:
+    """The rule for ``kind`` as a filter on another model, reached through ``paths``: asks
+    of a whole (an event) what the rule says of its parts (its bookings), parts or none."""
+    return _any_role(viewer, kind, action, paths)
+
+
 def _any_role(viewer: Viewer, kind: str, action: str, paths: ModelPaths | None) -> Q:
     combined = NOTHING
     for role in viewer.roles:
@@ -344,7 +382,7 @@ def can(viewer: Viewer, action: str, obj: Model) -> bool:
 
 
 # Kinds a commissioning organisation creates under its own name (a contract it lets).
-COMMISSIONED_BY_ITSELF = frozenset({"contract", "objective"})
+COMMISSIONED_BY_ITSELF = frozenset({"contract", "objective", "learning_event"})
 
 
 def allowed_in(viewer: Viewer, action: str, kind: str, organisation_id: int) -> bool:

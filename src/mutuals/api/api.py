@@ -23,6 +23,7 @@ from mutuals.api.routers import (
     returns,
 )
 from mutuals.api.routers import ballots as ballots_router
+from mutuals.api.routers import events as events_router
 from mutuals.api.routers import publishing as publishing_router
 
 DESCRIPTION = """\
@@ -32,8 +33,9 @@ on the web.
 
 **Tokens.** Send `Authorization: Bearer <token>`. Create a token with
 `mutuals create-token USERNAME --scopes read,submit-returns` or on your account page;
-it is shown once. Scopes: `read`, `submit-returns`, `evaluate`, and `admin` (all
-three). Without a token you may read what the public may: the register and contracts.
+it is shown once. Scopes: `read`, `submit-returns`, `evaluate`, `comment`, `book-events`
+(book and cancel places at events), and `admin` (all of them). Without a token you may
+read what the public may: the register, contracts and published learning events.
 
 **Lists** are in a stable order by a unique key (the id; programmes and metrics by
 code; returns by organisation, metric and period); `limit` (at most 1000) and `offset`
@@ -92,3 +94,4 @@ api.add_router("/", reports.router)
 api.add_router("/", publishing_router.router)
 api.add_router("/", engagement.router)
 api.add_router("/", ballots_router.router)
+api.add_router("/", events_router.router)

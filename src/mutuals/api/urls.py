@@ -41,7 +41,7 @@ def _problem_for_wrong_method(view):
 def index(request):
     """Where to start: the document and each collection."""
     collections = ("organisations", "programmes", "metrics", "contracts", "returns")
-    collections += ("evaluations", "alerts")
+    collections += ("evaluations", "alerts", "events")
     return JsonResponse(
         {
             "openapi": request.build_absolute_uri(ROOT + "openapi.json"),

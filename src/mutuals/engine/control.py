@@ -10,7 +10,10 @@ member register on one date, the board and the constitution:
 - **membership take-up**: the share of employed staff who are members;
 - **the spin-out vote**: whether staff voted on spinning out, the turnout and the share of
   decided votes in favour;
-- **asset lock**: whether the constitution keeps the assets for public or community benefit.
+- **asset lock**: whether the constitution keeps the assets for public or community benefit;
+- **consultation**, when the caller has the records (:class:`Consultation`): how many staff
+  consultation meetings were held before the spin-out vote, and how many staff attended —
+  staff were consulted, not only balloted.
 
 Each check is ``flag`` (past its threshold), ``clear`` or ``unknown`` (not enough data: an
 empty register, no board, no constitution recorded). Thresholds are a
@@ -120,6 +123,19 @@ class StaffVote:
 
 
 @dataclass(frozen=True)
+class Consultation:
+    """Staff consultation meetings held before the spin-out vote, as recorded: how many
+    there were, and the staff attendances at them (each meeting's attendance, summed)."""
+
+    meetings: int
+    attended: int
+
+    def __post_init__(self) -> None:
+        if min(self.meetings, self.attended) < 0:
+            raise ValueOutOfRangeError("Meeting and attendance counts cannot be negative.")
+
+
+@dataclass(frozen=True)
 class Holdings:
     """Votes and equity held by each group, and the shares of the whole."""
 
@@ -171,6 +187,7 @@ class ControlResult(ResultMixin):
     asset_lock: bool | None
     checks: tuple[ControlCheck, ...]
     config: ControlConfig = field(default=DEFAULT_CONFIG)
+    consultation: Consultation | None = None  # None: no consultation records were given
 
     @property
     def enough_data(self) -> bool:
@@ -216,6 +233,14 @@ class ControlResult(ResultMixin):
             ("asset_lock", "Asset lock",
              None if self.asset_lock is None else float(self.asset_lock)),
         ]  # fmt: skip
+        if self.consultation is not None:
+            known = vote is not None
+            rows += [
+                ("consultation_meetings", "Staff consultation meetings before the spin-out vote",
+                 float(self.consultation.meetings) if known else None),
+                ("consultation_attended", "Staff attendances at those meetings",
+                 float(self.consultation.attended) if known else None),
+            ]  # fmt: skip
         return rows
 
     def tidy(self) -> pl.DataFrame:
@@ -252,6 +277,7 @@ def assess_control(
     vote: StaffVote | None = None,
     asset_lock: bool | None = None,
     config: ControlConfig = DEFAULT_CONFIG,
+    consultation: Consultation | None = None,
 ) -> ControlResult:
     """Assess staff control from the register on one date.
 
@@ -260,6 +286,8 @@ def assess_control(
     date), ``votes`` and ``equity`` (what they hold on the date; 0 for none). ``seats``
     lists how each board seat filled on the date was filled. ``vote`` is the latest staff
     vote on spinning out, ``asset_lock`` the constitution's (None when none is recorded).
+    ``consultation`` counts the staff consultation meetings held before that vote; left out,
+    the assessment says nothing of consultation.
     """
     require_columns(people, PEOPLE_COLUMNS, numeric=("votes", "equity"))
     _check_people(people)
@@ -285,6 +313,7 @@ def assess_control(
         asset_lock=asset_lock,
         checks=(),
         config=config,
+        consultation=consultation,
     )
     checks = (
         _buyout_check(partial, config),
@@ -295,6 +324,8 @@ def assess_control(
         _carried_check(partial, config),
         _asset_lock_check(partial),
     )
+    if consultation is not None:
+        checks += (_consultation_check(partial),)
     return dataclasses.replace(partial, checks=checks)
 
 
@@ -470,4 +501,36 @@ def _asset_lock_check(r: ControlResult) -> ControlCheck:
     return ControlCheck(
         code, label, "clear", 1.0, None,
         "The constitution locks the assets for community or public benefit.",
+    )  # fmt: skip
+
+
+def _consultation_check(r: ControlResult) -> ControlCheck:
+    code, label = "no_consultation_before_vote", "No consultation meeting before the spin-out vote"
+    c, vote = r.consultation, r.vote
+    if vote is None:
+        return ControlCheck(
+            code, label, "unknown", None, None, "Not known: no staff vote is recorded."
+        )
+    when = f" on {vote.held_on:%-d %B %Y}" if vote.held_on else ""
+    if c.meetings == 0:
+        if not vote.secret_ballot:
+            return ControlCheck(
+                code, label, "unknown", None, None,
+                f"Not known: the vote{when} was recorded from the provider's papers, and no "
+                "consultation meeting before it is recorded.",
+            )  # fmt: skip
+        return ControlCheck(
+            code, label, "flag", 0.0, None,
+            f"No staff consultation meeting was held before the vote{when}.",
+        )  # fmt: skip
+    meetings = f"{c.meetings} consultation meeting{'s' if c.meetings != 1 else ''}"
+    if c.attended == 0:
+        return ControlCheck(
+            code, label, "flag", 0.0, None,
+            f"{meetings} held before the vote{when}, but no staff attendance is recorded.",
+        )  # fmt: skip
+    return ControlCheck(
+        code, label, "clear", float(c.attended), None,
+        f"{c.attended} staff attendance{'s' if c.attended != 1 else ''} at {meetings} "
+        f"before the vote{when}.",
     )  # fmt: skip

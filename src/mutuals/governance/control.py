@@ -6,20 +6,29 @@ class's votes per share. With no constitution recorded, votes follow shares when
 holds shares, and otherwise every member has one vote. Equity is the shares held in
 classes that carry equity. The spin-out vote is the latest staff vote on spinning out held
 on or before the date, whether held in Mutuals (a tallied ballot) or recorded from papers.
+Staff consultation meetings held before that vote (:mod:`mutuals.events.consultation`) are
+counted too: staff were consulted, not only balloted.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time
 
 import polars as pl
 from django.conf import settings
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from mutuals.engine.control import ControlConfig, ControlResult, StaffVote, assess_control
+from mutuals.engine.control import (
+    Consultation,
+    ControlConfig,
+    ControlResult,
+    StaffVote,
+    assess_control,
+)
+from mutuals.events.consultation import meetings_before
 from mutuals.governance.models.register import (
     BoardSeat,
     Constitution,
@@ -121,6 +130,21 @@ def staff_vote(record: StaffVoteRecord | None) -> StaffVote | None:
     )
 
 
+def vote_began(record: StaffVoteRecord) -> datetime:
+    """When a spin-out vote began, for "before the vote": voting's opening, for a ballot held
+    in Mutuals; the start of the day it was held, for one recorded from papers."""
+    if record.ballot_id is not None:
+        return record.ballot.opens_at
+    return timezone.make_aware(datetime.combine(record.held_on, time.min))
+
+
+def consultations(votes: dict[int, StaffVoteRecord]) -> dict[int, Consultation]:
+    """Per organisation with a spin-out vote, the consultation meetings held before it (one
+    query, none without votes); an organisation without a vote gets none to count."""
+    counts = meetings_before({pk: vote_began(record) for pk, record in votes.items()})
+    return {pk: Consultation(*counts.get(pk, (0, 0))) for pk in votes}
+
+
 def assess(
     organisation: Organisation, day: date | None = None, config: ControlConfig | None = None
 ) -> ControlResult:
@@ -145,9 +169,10 @@ def assess_many(
     votes = _latest_by_organisation(
         StaffVoteRecord.objects.filter(
             organisation_id__in=ids, subject=StaffVoteRecord.Subject.SPIN_OUT, held_on__lte=day
-        ),
+        ).select_related("ballot"),
         "held_on",
     )
+    consulted = consultations(votes)
     seats: dict[int, list[str]] = defaultdict(list)
     seated = BoardSeat.objects.filter(seated_on(day), organisation_id__in=ids)
     for organisation_id, filled_by in seated.values_list("organisation_id", "filled_by"):
@@ -163,6 +188,7 @@ def assess_many(
             vote=staff_vote(votes.get(organisation.pk)),
             asset_lock=constitution.asset_lock if constitution else None,
             config=config,
+            consultation=consulted.get(organisation.pk, Consultation(0, 0)),
         )
         results.append((organisation, result))
     return results

@@ -67,9 +67,19 @@ def _asset_lock(result: ControlResult) -> str:
     return "Yes" if result.asset_lock else "No"
 
 
+def _consultation(result: ControlResult) -> str:
+    consulted = result.consultation
+    if result.vote is None:
+        return "Not known: no staff vote on spinning out is recorded"
+    if not consulted.meetings:
+        return "No staff consultation meeting before the vote is recorded"
+    meetings = f"{consulted.meetings} meeting{'s' if consulted.meetings != 1 else ''}"
+    return f"{meetings} before the vote, with {consulted.attended} staff attendances in all"
+
+
 def summary_rows(result: ControlResult) -> list[tuple[str, str]]:
     """(what, the figure in words) for each measure."""
-    return [
+    rows = [
         ("Share of votes", _split(result, "votes")),
         ("Share of equity", _split(result, "equity")),
         ("Staff-elected board seats", _seats(result)),
@@ -77,6 +87,9 @@ def summary_rows(result: ControlResult) -> list[tuple[str, str]]:
         ("Staff vote on spinning out", _vote(result)),
         ("Asset lock", _asset_lock(result)),
     ]
+    if result.consultation is not None:
+        rows.insert(5, ("Staff consultation meetings", _consultation(result)))
+    return rows
 
 
 def flag_lines(result: ControlResult) -> list[tuple[str, str]]:

@@ -42,6 +42,16 @@ class SpinOutVote(Schema):
     secret_ballot: bool = Field(description="Held in Mutuals, not recorded from papers.")
 
 
+class StaffConsultation(Schema):
+    meetings: int | None = Field(
+        description="Staff consultation meetings held before the spin-out vote (null when no "
+        "vote is recorded)."
+    )
+    attended: int | None = Field(
+        description="Staff attendances at those meetings, as their organisers marked them."
+    )
+
+
 class Check(Schema):
     code: str
     label: str
@@ -65,6 +75,9 @@ class StaffControl(Schema):
     take_up: float | None
     spin_out_vote: SpinOutVote | None
     asset_lock: bool | None
+    consultation: StaffConsultation | None = Field(
+        description="Whether staff were consulted, not only balloted."
+    )
     checks: list[Check]
     thresholds: dict[str, float]
 
@@ -100,8 +113,19 @@ def staff_control_json(organisation, day: dt.date, result: ControlResult) -> dic
             "secret_ballot": vote.secret_ballot,
         },
         "asset_lock": result.asset_lock,
+        "consultation": _consultation(result),
         "checks": [c.__dict__ for c in result.checks],
         "thresholds": {k: float(v) for k, v in result.config.__dict__.items()},
+    }
+
+
+def _consultation(result: ControlResult) -> dict | None:
+    if result.consultation is None:
+        return None
+    known = result.vote is not None
+    return {
+        "meetings": result.consultation.meetings if known else None,
+        "attended": result.consultation.attended if known else None,
     }
 
 

@@ -107,6 +107,12 @@ def engagement_table() -> pl.DataFrame:
     return results_table(visible_results(ANONYMOUS))
 
 
+def learning_events_table() -> pl.DataFrame:
+    from mutuals.events.open_data import learning_events_table as table
+
+    return table()
+
+
 def _float(value) -> float | None:
     return None if value is None else float(value)
 
@@ -157,6 +163,9 @@ TABLES = {
         Table("staff-engagement", "Staff engagement", "Published staff survey engagement "
               "scores by provider, year and group; groups too small to show are left out.",
               engagement_table),
+        Table("learning-events", "Learning events", "Published learning events: when and "
+              "where, places, places taken and ticket prices; never who booked.",
+              learning_events_table),
     )
 }  # fmt: skip
 

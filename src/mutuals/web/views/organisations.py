@@ -40,6 +40,7 @@ from mutuals.returns.queries import latest_returns
 from mutuals.web.components import paginate, pagination
 from mutuals.web.forms import OrganisationFilterForm
 from mutuals.web.views import commissioning, engagement
+from mutuals.web.views import events as event_views
 from mutuals.web.views.register import staff_control_section
 
 
@@ -89,6 +90,7 @@ def organisation_detail(request, pk: int):
             "may_run_surveys": organisation.kind == OrganisationKind.PROVIDER
             and allowed_in(viewer, "create", "survey", organisation.pk),
             "staff_control": staff_control_section(organisation, viewer),
+            "consultation": event_views.provider_section(viewer, organisation),
             "commissioning": commissioning.organisation_section(viewer, organisation),
             "breadcrumbs": [("Home", reverse("home")), ("Organisations", reverse("organisations"))],
         },

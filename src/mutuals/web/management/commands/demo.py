@@ -53,6 +53,10 @@ class Command(BaseCommand):
 
         for line in hold_demo_ballots(seed):
             self.stdout.write(line)
+        from mutuals.events.demo import hold_demo_events
+
+        for line in hold_demo_events(seed):
+            self.stdout.write(line)
         from mutuals.publishing.demo import publish_demo_material
 
         if published := publish_demo_material():
