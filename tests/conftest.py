@@ -11,6 +11,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django_tasks.signals import clear_tasks_handlers
 
 ON_POSTGRES = os.environ.get("MUTUALS_TEST_DATABASE") == "postgres"
 
@@ -25,6 +26,9 @@ settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.Loc
 # Background tasks run at once, in the test's own process and transaction; the queue itself,
 # with real workers, is tested by the tests that start them (tests/operations/).
 settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The task backends may have been built from the first settings while the apps loaded (any
+# module defining a task builds them): rebuild them from these.
+clear_tasks_handlers(setting="TASKS")
 
 
 def pytest_collection_modifyitems(config, items):

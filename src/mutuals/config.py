@@ -165,7 +165,7 @@ SETTINGS: tuple[Setting, ...] = (
         _str,
         "django_tasks_db.DatabaseBackend",
         "Django Tasks backend for background work (evaluation runs, report PDFs, digests, "
-        "the ballot tick). The default is a queue in the database, worked by `mutuals "
+        "the ballot tick, monitoring after an import, event reminders). The default is a queue in the database, worked by `mutuals "
         "worker`; django_tasks.backends.immediate.ImmediateBackend runs each task at once, "
         "in the process that asks.",
     ),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from django.db import transaction
 
 from mutuals.accounts import audit
 from mutuals.errors import ImportRejected, Problem
@@ -15,6 +16,7 @@ from mutuals.exports import neutralise_frame, neutralise_text
 from mutuals.registry.models import Organisation
 from mutuals.returns.loading import COLUMNS, bulk_load
 from mutuals.returns.models import CurrentObservation, Metric, Submission
+from mutuals.returns.signals import returns_imported
 from mutuals.returns.tables import ROW, read_table, require_rows
 from mutuals.returns.validation import Lookups, Outcome, validate
 
@@ -105,6 +107,12 @@ def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -
                 "filename": [None, filename],
             },
         )
+    organisation_ids = sorted(valid.get_column("organisation_id").unique().to_list())
+    transaction.on_commit(
+        lambda: returns_imported.send(
+            Submission, organisation_ids=organisation_ids, submission_id=result.submission_id
+        )
+    )
     return ImportReport(
         outcome.rows,
         result.inserted,
