@@ -256,6 +256,13 @@ SETTINGS: tuple[Setting, ...] = (
         "EMAIL_FROM is used.",
     ),
     Setting(
+        "FEEDBACK_EMAIL",
+        _str,
+        None,
+        "Address the feedback link in every page's phase banner writes to. When unset, "
+        "DEFAULT_FROM_EMAIL (or EMAIL_FROM) is used.",
+    ),
+    Setting(
         "PUBLIC_BASE_URL",
         _str,
         "http://127.0.0.1:8000",

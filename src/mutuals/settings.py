@@ -215,6 +215,8 @@ EMAIL_HOST_PASSWORD: str = _env["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS: bool = _env["EMAIL_USE_TLS"]
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL: str = _env["DEFAULT_FROM_EMAIL"] or _env["EMAIL_FROM"]
+# The phase banner's feedback link (mutuals.web.templatetags.mutuals_web.phase_banner).
+FEEDBACK_EMAIL: str = _env["FEEDBACK_EMAIL"] or DEFAULT_FROM_EMAIL
 PUBLIC_BASE_URL: str = _env["PUBLIC_BASE_URL"].rstrip("/")
 COMMENT_RATE_LIMIT: int = _env["COMMENT_RATE_LIMIT"]
 DIGEST_DAILY_HOUR: int = _env["DIGEST_DAILY_HOUR"]

@@ -70,11 +70,14 @@ def build(name: str, **parameters: Any) -> GovUKComponent:
 
 
 def service_navigation(
-    path: str | None, signed_in: bool = False, extra: tuple[tuple[str, str], ...] = ()
+    path: str | None,
+    signed_in: bool = False,
+    extra: tuple[tuple[str, str], ...] = (),
+    sign_out: str | None = None,
 ) -> SafeString:
     """The service name as a plain text wordmark, and the sections, the current one marked
     (``extra`` sections are those only some people may use); last, "Your account" for a
-    signed-in person, else "Sign in"."""
+    signed-in person, else "Sign in", then the ``sign_out`` form's HTML when given."""
     items = []
     account = ("Your account", "account") if signed_in else ("Sign in", "sign-in")
     for text, name in [*NAVIGATION, *extra, account]:
@@ -83,7 +86,12 @@ def service_navigation(
         within = path is not None and (here or (href != "/" and path.startswith(href)))
         items.append({"text": text, "href": href, "active": within, "current": here})
     return render(
-        GovUKServiceNavigation(serviceName="Mutuals", serviceUrl=reverse("home"), navigation=items)
+        GovUKServiceNavigation(
+            serviceName="Mutuals",
+            serviceUrl=reverse("home"),
+            navigation=items,
+            slots={"navigationEnd": sign_out} if sign_out else None,
+        )
     )
 
 

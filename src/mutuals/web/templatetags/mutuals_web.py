@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.html import format_html
 from govuk_frontend_django.components.phase_banner import GovUKPhaseBanner
 from govuk_frontend_django.components.tag import GovUKTag
 
@@ -29,8 +34,26 @@ def service_navigation(context) -> str:
     extra = ()
     if request is not None and may(viewer_for(request), "view", "evaluation"):
         extra = (("Portfolio", "portfolio"), ("Evaluation", "evaluations"))
+    signed_in = bool(user and user.is_authenticated)
     return components.service_navigation(
-        request.path if request else None, bool(user and user.is_authenticated), extra
+        request.path if request else None,
+        signed_in,
+        extra,
+        sign_out=_sign_out_form(request) if signed_in else None,
+    )
+
+
+def _sign_out_form(request) -> str:
+    """Sign out is a POST with the CSRF token (a link could be followed by anyone's page),
+    shown as the navigation's last link."""
+    return format_html(
+        '<li class="govuk-service-navigation__item">'
+        '<form method="post" action="{}" class="mutuals-inline-form">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<button type="submit" class="govuk-service-navigation__link mutuals-link-button">'
+        "Sign out</button></form></li>",
+        reverse("sign-out"),
+        get_token(request),
     )
 
 
@@ -40,10 +63,22 @@ def govuk(name: str, **parameters) -> str:
     return components.render(components.build(name, **parameters))
 
 
+FEEDBACK_SUBJECT = "Feedback on Mutuals"
+
+
 @register.simple_tag
-def demo_banner() -> str:
-    """The phase banner saying the data are synthetic."""
-    return components.render(GovUKPhaseBanner(tag=GovUKTag(text="Demo"), text=DEMO_NOTICE))
+def phase_banner(demo: bool = False) -> str:
+    """The phase banner with a feedback link; in the demo it says the data are synthetic."""
+    feedback = format_html(
+        '<a class="govuk-link" href="mailto:{}?subject={}">give your feedback by email</a>',
+        settings.FEEDBACK_EMAIL,
+        quote(FEEDBACK_SUBJECT),
+    )
+    if demo:
+        tag, html = "Demo", format_html("{} Help us improve Mutuals: {}.", DEMO_NOTICE, feedback)
+    else:
+        tag, html = "Beta", format_html("This is a new service. Help us improve it: {}.", feedback)
+    return components.render(GovUKPhaseBanner(tag=GovUKTag(text=tag), html=html))
 
 
 @register.filter

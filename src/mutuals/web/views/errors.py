@@ -4,6 +4,7 @@ The 500 page renders without a request context, so no context processor (and
 no database query) runs: it has to work when the database is the problem.
 """
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -20,7 +21,19 @@ def bad_request(request, exception=None):
 
 
 def forbidden(request, exception=None):
-    return render(request, "mutuals/errors/403.html", status=403)
+    """Someone not signed in is sent to sign in first, then back to the page (``?next=``);
+    someone signed in whose account does not reach the page gets the 403 page. The API
+    answers for itself, and a form sent without a session keeps the 403 page, with a link
+    to sign in."""
+    user = getattr(request, "user", None)
+    anonymous = user is not None and not user.is_authenticated
+    if anonymous and request.method in ("GET", "HEAD") and not _is_api(request.path):
+        return redirect_to_login(request.get_full_path())
+    return render(request, "mutuals/errors/403.html", {"anonymous": anonymous}, status=403)
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith("/api/")
 
 
 def csrf_failure(request, reason=""):
