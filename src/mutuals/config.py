@@ -380,6 +380,29 @@ SETTINGS: tuple[Setting, ...] = (
         "path; a larger one (or one that unpacks over 100 times its packed size) is refused "
         "before it is read, so a small file cannot unpack to gigabytes.",
     ),
+    Setting(
+        "EVENTS_OFFER_HOURS",
+        _positive,
+        48,
+        "Hours a place freed at a full event is held for the first person on its waiting "
+        "list; not accepted by then (or by the event's start, if sooner), the offer lapses "
+        "and the place is offered to the next person.",
+    ),
+    Setting(
+        "EVENTS_REMINDER_HOURS",
+        _positive,
+        24,
+        "Hours before an event starts that everyone with a place is emailed a reminder, "
+        "once, by the background tasks.",
+    ),
+    Setting(
+        "EVENTS_RETENTION_DAYS",
+        _positive,
+        90,
+        "Days after an event ends that its attendees' names, email addresses, access needs "
+        "and billing details are deleted; the numbers booked, attended and paid are kept. "
+        "The booking pages' privacy notice gives this number.",
+    ),
 )
 
 

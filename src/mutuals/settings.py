@@ -291,3 +291,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# Events (mutuals.events.config): how long a freed place stays offered, when reminders go,
+# and how long attendees' details are kept after an event.
+EVENTS_OFFER_HOURS: int = _env["EVENTS_OFFER_HOURS"]
+EVENTS_REMINDER_HOURS: int = _env["EVENTS_REMINDER_HOURS"]
+EVENTS_RETENTION_DAYS: int = _env["EVENTS_RETENTION_DAYS"]

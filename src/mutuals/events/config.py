@@ -1,8 +1,5 @@
-"""The events settings, read where they are used.
-
-They are declared (with their help text) in :mod:`mutuals.config`; until a deployment sets
-them, the defaults below apply.
-"""
+"""The events settings as durations: EVENTS_OFFER_HOURS, EVENTS_REMINDER_HOURS and
+EVENTS_RETENTION_DAYS, declared with their help text in :mod:`mutuals.config`."""
 
 from __future__ import annotations
 
@@ -10,31 +7,21 @@ from datetime import timedelta
 
 from django.conf import settings
 
-DEFAULTS = {
-    # How long a place freed from a full event stays offered to the next person waiting.
-    "EVENTS_OFFER_HOURS": 48,
-    # How long before an event its attendees are reminded by email.
-    "EVENTS_REMINDER_HOURS": 24,
-    # How long after an event its attendees' details are kept.
-    "EVENTS_RETENTION_DAYS": 90,
-}
-
-
-def _value(name: str) -> int:
-    return int(getattr(settings, name, DEFAULTS[name]))
-
 
 def offer_time() -> timedelta:
-    return timedelta(hours=_value("EVENTS_OFFER_HOURS"))
+    """How long a place freed at a full event stays offered to the next person waiting."""
+    return timedelta(hours=settings.EVENTS_OFFER_HOURS)
 
 
 def reminder_time() -> timedelta:
-    return timedelta(hours=_value("EVENTS_REMINDER_HOURS"))
-
-
-def retention_time() -> timedelta:
-    return timedelta(days=_value("EVENTS_RETENTION_DAYS"))
+    """How long before an event its attendees are reminded by email."""
+    return timedelta(hours=settings.EVENTS_REMINDER_HOURS)
 
 
 def retention_days() -> int:
-    return _value("EVENTS_RETENTION_DAYS")
+    """How many days after an event its attendees' details are kept."""
+    return settings.EVENTS_RETENTION_DAYS
+
+
+def retention_time() -> timedelta:
+    return timedelta(days=retention_days())
