@@ -90,9 +90,10 @@ class _Step:
 
 
 def create_run(config: EvaluationConfig, *, user=None) -> EvaluationRun:
-    """Check the configuration against the catalogue and record a queued run."""
-    _programmes(config)
-    _metrics(config)
+    """Check the configuration against the catalogue and record a queued run, with its
+    number of steps (one per programme × metric) known from the start, so its progress
+    always has a total."""
+    steps_total = len(_programmes(config)) * len(_metrics(config))
     if config.as_of is not None:
         try:
             quarter_index(config.as_of)
@@ -101,7 +102,10 @@ def create_run(config: EvaluationConfig, *, user=None) -> EvaluationRun:
                 f"as of {config.as_of!r}: write a quarter such as 2013-Q1"
             ) from exc
     return EvaluationRun.objects.create(
-        configuration=config.to_json(), started_by=user, code_version=code_version()
+        configuration=config.to_json(),
+        started_by=user,
+        code_version=code_version(),
+        steps_total=steps_total,
     )
 
 

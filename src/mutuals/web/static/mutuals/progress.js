@@ -13,7 +13,7 @@ if (region) {
       window.location.reload();
       return;
     }
-    if (text) text.textContent = `${run.steps_done} of ${run.steps_total || "?"} programme and metric pairs done`;
+    if (text) text.textContent = `${run.steps_done} of ${run.steps_total} programme and metric pairs done`;
     if (bar) bar.value = run.percent;
     window.setTimeout(poll, 2000);
   };
