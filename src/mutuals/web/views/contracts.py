@@ -6,37 +6,65 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from mutuals.accounts.models import AuditEvent
-from mutuals.accounts.permissions import allowed_in, can, viewer_for
+from mutuals.accounts.permissions import allowed_in, can, viewer_for, visible
 from mutuals.contracts import queries, relationships
-from mutuals.contracts.audit import audit_contract
+from mutuals.contracts.audit import TEST_CODES, audit_contract
 from mutuals.contracts.savings import ContractSavings, contract_savings
 from mutuals.registry.queries import programme_choices
 from mutuals.reports.sentences import savings_sentence
 from mutuals.web.components import paginate, pagination
-from mutuals.web.forms import ContractFilterForm
+from mutuals.web.contract_table import (
+    SHORT_LABELS,
+    ContractTableForm,
+    contract_table,
+    contracts_csv,
+    sort_headers,
+    test_field,
+)
 
 
 def contract_list(request):
     viewer = viewer_for(request)
-    form = ContractFilterForm(request.GET, programmes=programme_choices())
+    form = ContractTableForm(request.GET, viewer=viewer, programmes=programme_choices())
     filters = form.filters()
-    page = paginate(
-        request, queries.search_contracts(filters["status"], filters["programme"], viewer=viewer)
-    )
+    table = contract_table(viewer, filters)
+    if request.GET.get("download") == "csv":
+        return contracts_csv(table)
+    page = paginate(request, table.rows)
     may_create = any(
         allowed_in(viewer, "create", "contract", pk) for pk in viewer.holding("commissioner")
     )
+    download = request.GET.copy()
+    download.pop("page", None)
+    download["download"] = "csv"
     return render(
         request,
         "mutuals/contracts/list.html",
         {
             "form": form,
             "filters": filters,
+            "table": table,
+            "headers": sort_headers(request, table),
+            "test_labels": [(code, SHORT_LABELS[code]) for code in TEST_CODES],
+            "tests_filtered": filters["audit"]
+            or any(filters[test_field(code)] for code in TEST_CODES),
+            "own_commissioners": _own_commissioners(viewer),
+            "download_href": "?" + download.urlencode(),
             "page": page,
             "pagination": pagination(request, page),
             "may_create": may_create,
             "breadcrumbs": [("Home", reverse("home"))],
         },
+    )
+
+
+def _own_commissioners(viewer) -> list:
+    """The viewer's commissioning organisations, for a "your contracts" link."""
+    return list(
+        visible(viewer, "organisation")
+        .filter(pk__in=viewer.holding("commissioner"))
+        .order_by("name")
+        .values("pk", "name")
     )
 
 
