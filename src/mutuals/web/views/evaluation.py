@@ -24,6 +24,7 @@ from mutuals.registry.models import Programme
 from mutuals.reports import impact
 from mutuals.returns.models import Metric
 from mutuals.returns.periods import PeriodError, quarter_index
+from mutuals.web.results_table import ResultFilterForm, filtered, results_csv
 
 RUNS_SHOWN = 50
 ALL = ""
@@ -105,17 +106,29 @@ def run_list(request):
 def run_detail(request, pk: int):
     _require(request, "view")
     run = get_object_or_404(EvaluationRun.objects.select_related("started_by"), pk=pk)
+    every_result = EvaluationResult.objects.filter(run=run)
+    filter_form = ResultFilterForm(request.GET, results=every_result)
+    filters = filter_form.filters()
     results = (
-        EvaluationResult.objects.filter(run=run)
+        filtered(every_result, filters)
         .select_related("programme", "metric", "organisation")
         .order_by("programme__name", "method", "cohort", "metric__name", "organisation__name")
     )
+    if request.GET.get("download") == "csv":
+        return results_csv(run, results)
+    download = request.GET.copy()
+    download["download"] = "csv"
+    results = list(results)
     return render(
         request,
         "mutuals/evaluation/run.html",
         {
             "run": run,
             "results": results,
+            "has_results": bool(results) or every_result.exists(),
+            "filter_form": filter_form,
+            "filtered": any(filters.values()),
+            "download_href": "?" + download.urlencode(),
             "multiplicity_sentence": impact.multiplicity_sentence(run.multiplicity),
             "verdict_meanings": impact.VERDICT_MEANINGS,
             "grade_scale": impact.GRADE_SCALE,
