@@ -3,10 +3,13 @@ event's lock.
 
 :func:`lock_event` locks the event's row (``SELECT … FOR UPDATE``; on SQLite the project's
 ``IMMEDIATE`` transactions already hold the database's write lock) and reads the
-database's clock in the same statement: booking, cancelling, offering and expiring all
+database's clock once the lock is held: booking, cancelling, offering and expiring all
 count the places held (booked, or offered and not yet lapsed) and decide by that one
 timestamp, so capacity is never exceeded and a race at a deadline is decided by the
-database, not by whichever web server's clock answers.
+database, not by whichever web server's clock answers. The clock is read in a statement
+of its own because PostgreSQL's ``Now()`` is when a statement began: read in the locking
+statement it would be the moment the wait began, and a booking that waited could be
+stamped earlier than one that went first.
 
 A place freed while people wait is offered to the first in line (by when they asked) for
 ``EVENTS_OFFER_HOURS`` (never past the event's start); the offer holds the place until it
@@ -32,14 +35,15 @@ from mutuals.events.models import (
 
 
 def lock_event(event_id: int) -> tuple[Event, datetime]:
-    """The event, locked for the rest of the transaction, and the database's clock."""
+    """The event, locked for the rest of the transaction, and the database's clock read
+    once the lock is held."""
     event = (
         Event.objects.select_for_update(of=("self",))
         .select_related("provider", "host")
-        .annotate(db_now=Now())
         .get(pk=event_id)
     )
-    return event, event.db_now
+    now = Event.objects.filter(pk=event_id).annotate(db_now=Now()).values_list("db_now", flat=True)
+    return event, now.get()
 
 
 def places_held(event: Event) -> int:
