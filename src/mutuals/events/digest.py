@@ -1,10 +1,11 @@
-"""What a digest should say about events: those published in its period that the
-subscriber may book, and still taking bookings.
+"""What a digest says about events: those published in its period that the subscriber
+may book, and still taking bookings when it is sent.
 
-The digests call :func:`published_in` for each subscriber's viewer (the public's, for a
-subscriber without a sign-in), as they do for ballots; a line is a plain dataclass, so
-equal lines render once. Consultation meetings reach only the provider's own staff,
-through the same rules as the pages.
+The digests (:mod:`mutuals.publishing.digest_content`) call :func:`published_in` with
+each subscriber's viewer. As on the home page, only people who may book hear of events:
+a subscriber without a sign-in gets none. Consultation meetings reach only the provider's
+own managers and staff, through the same rules as the pages. A line is a frozen
+dataclass, so equal digests stay equal and are rendered once.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ class EventLine:
 
 
 def published_in(viewer: Viewer, starts_at: datetime, ends_at: datetime) -> list[EventLine]:
-    """Events published in [starts_at, ends_at) the viewer may book (the public: published
-    learning events, which they may read and sign in to book), still open, soonest first."""
+    """Events published in [starts_at, ends_at) the viewer may book, still taking bookings
+    at ``ends_at``, soonest first (none for the public, who cannot book)."""
+    if viewer.is_public:
+        return []
     found = (
-        access.events(viewer, "view" if viewer.is_public else "book")
+        access.events(viewer, "book")
         .filter(Q(published_at__gte=starts_at) & Q(published_at__lt=ends_at))
         .filter(status="published", booking_deadline__gt=ends_at)
         .select_related("provider", "host")

@@ -11,11 +11,14 @@
   the period it opened, not the one its planned opening time falls in). Ballots are for a
   provider's own staff: those who may see the ballot get its question and closing time;
   everyone else only that a staff ballot opened at that provider.
+- **Events to book**: events published in the period that the subscriber may book and
+  that still take bookings (:mod:`mutuals.events.digest`), whatever they follow; the
+  public, who cannot book, get none.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db.models import Q
 from django.urls import reverse
@@ -24,6 +27,7 @@ from mutuals.accounts.models import Role
 from mutuals.accounts.permissions import ANONYMOUS, Viewer, allowed_in, viewer_for_user
 from mutuals.evaluation.models import Alert
 from mutuals.evaluation.monitoring import RULE_TEXT
+from mutuals.events.digest import published_in
 from mutuals.governance.models import Ballot, BallotEvent, BallotStatus
 from mutuals.publishing.models import ItemKind, Publication, Subscriber, Subscription, Target
 from mutuals.publishing.periods import Period
@@ -46,10 +50,16 @@ class DigestContent:
     alerts: Section
     publications: Section
     ballots: Section
+    events: Section = field(default_factory=Section)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.alerts.entries or self.publications.entries or self.ballots.entries)
+        return not (
+            self.alerts.entries
+            or self.publications.entries
+            or self.ballots.entries
+            or self.events.entries
+        )
 
 
 @dataclass(frozen=True)
@@ -244,6 +254,19 @@ def _ballots(viewer: Viewer, follows: Follows, period: Period, memo: Memo) -> Se
     return _capped(entries)
 
 
+def _events(viewer: Viewer, period: Period, memo: Memo) -> Section:
+    """Events published in the period that the viewer may book (the same for everyone
+    holding the same roles)."""
+    if viewer.is_public:
+        return Section()
+
+    def read() -> Section:
+        lines = published_in(viewer, period.starts_at, period.ends_at)
+        return _capped([asdict(line) for line in lines])
+
+    return memo.get_or(("events", _roles(viewer)), read)
+
+
 def content_for(
     subscriber: Subscriber,
     period: Period,
@@ -264,4 +287,5 @@ def content_for(
         alerts=_alerts(viewer, follows, period, memo),
         publications=_publications(follows, period, memo),
         ballots=_ballots(viewer, follows, period, memo),
+        events=_events(viewer, period, memo),
     )
