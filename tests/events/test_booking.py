@@ -39,15 +39,23 @@ def set_deadline(event, moment):
     Rate.objects.filter(event=event, name="Early bird").update(book_by=moment)
 
 
-def test_the_early_bird_rate_is_fixed_in_the_booking(learning_event):
+def test_the_early_bird_rate_is_fixed_in_the_booking_and_its_confirmation(learning_event):
+    from django.core import mail
+
+    from mutuals.events import mail as event_mail
+
     user = booker()
     booking = book(user, learning_event, "Early bird")
     assert booking.status == BookingStatus.BOOKED
     assert (booking.rate_name, booking.price) == ("Early bird", EARLY)
-    # Later changes to the rate never change what was agreed.
+    # Later changes to the rate never change what was agreed, nor what the email says.
     Rate.objects.filter(event=learning_event, name="Early bird").update(price=Decimal("99"))
     booking.refresh_from_db()
     assert booking.price == EARLY and booking.invoice.amount == EARLY
+    event_mail.send_pending()
+    (confirmation,) = [m for m in mail.outbox if m.subject.startswith("Booking confirmed")]
+    assert "Rate: Early bird, £45.00" in confirmation.body
+    assert booking.reference in confirmation.body and "£99" not in confirmation.body
 
 
 @pytest.mark.parametrize(
