@@ -30,6 +30,7 @@ from mutuals.governance.demo import load_registers, wipe_registers
 from mutuals.registry.models import Organisation, Programme, ProgrammeMembership, Service
 from mutuals.returns.loading import load_observations
 from mutuals.returns.models import Metric, Observation, Submission
+from mutuals.returns.summary import refresh as refresh_summary
 
 _ORGANISATION_FIELDS = (
     "name",
@@ -83,6 +84,7 @@ def load_world(world: World, *, replace: bool = False) -> LoadSummary:
         )
         load_demo_surveys(world.seed)  # staff surveys, after the returns they relate to
         load_registers(world.seed)  # member registers, boards, constitutions, spin-out votes
+    refresh_summary()  # what the pages read about all returns, made once here
     return LoadSummary(len(organisations), memberships, contracts, objectives, result.inserted)
 
 

@@ -38,12 +38,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import connection
 
 from mutuals.returns.cells import excerpt
-from mutuals.returns.models import Observation
 from mutuals.returns.periods import PeriodError, parse_period, quarter_from_index, quarter_index
 from mutuals.returns.span import PeriodSpan, returns_span
+from mutuals.returns.summary import current_summary
 
 LOOKBACK = 4  # quarters: a year
 LEFT_OUT_NAMED = 5  # periods named in the sentence; the rest are counted
@@ -227,43 +226,6 @@ class ReturnsCoverage:
 # --- reading the returns -----------------------------------------------------------------------
 
 
-def _organisations_by_quarter_sql() -> str:
-    """One aggregate query: organisations per quarter, from current quarterly and monthly
-    returns. Raw SQL because the distinct (organisation, period) pairs are taken first,
-    from the current-version index alone, and only those few are mapped to quarters: on
-    the national demo world (2.4 million observations, SQLite) that takes 0.7 s where the
-    ORM's COUNT(DISTINCT) with the mapping done on every row took 1.2 s."""
-    quote = connection.ops.quote_name
-    fields = Observation._meta
-    table = quote(fields.db_table)
-    organisation = quote(fields.get_field("organisation").column)
-    period = quote(fields.get_field("period").column)
-    current = quote(fields.get_field("is_current").column)
-    # A quarter's label is 2019-Q1; a month's, 2019-02, is mapped to its quarter's label.
-    # Any other label stays as it is (no CAST, which PostgreSQL fails on text that is not
-    # a number), for the reader to leave out and name.
-    month = f"SUBSTR({period}, 6, 2)"
-    months = "".join(
-        f"WHEN LENGTH({period}) = 7 AND {month} IN ({', '.join(repr(m) for m in members)}) "
-        f"THEN SUBSTR({period}, 1, 5) || 'Q{number}' "
-        for number, members in _MONTHS_OF_QUARTERS
-    )
-    quarter = f"CASE WHEN SUBSTR({period}, 6, 1) = 'Q' THEN {period} {months}ELSE {period} END"
-    return (
-        f"SELECT quarter, COUNT(DISTINCT organisation) FROM ("
-        f"SELECT {quarter} AS quarter, {organisation} AS organisation FROM ("
-        f"SELECT DISTINCT {organisation}, {period} FROM {table} WHERE {current}"
-        f") AS returned WHERE SUBSTR({period}, 5, 1) <> '/'"  # financial years: 2019/20
-        f") AS by_quarter GROUP BY quarter"
-    )
-
-
-_MONTHS_OF_QUARTERS = [
-    (number, [f"{month:02d}" for month in range(3 * number - 2, 3 * number + 1)])
-    for number in (1, 2, 3, 4)
-]
-
-
 def organisations_by_quarter(span: PeriodSpan | None = None) -> dict[int, int]:
     """How many organisations returned for each quarter (by :func:`quarter_index`), of the
     quarters inside ``span`` (default: the span returns may be for today)."""
@@ -271,18 +233,17 @@ def organisations_by_quarter(span: PeriodSpan | None = None) -> dict[int, int]:
 
 
 def _counted(span: PeriodSpan) -> tuple[dict[int, int], tuple[str, ...]]:
-    """The counts by quarter inside ``span``, and the stored periods outside it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_organisations_by_quarter_sql())
-        rows = cursor.fetchall()
+    """The counts by quarter inside ``span``, and the stored periods outside it, from the
+    returns' summary (:mod:`mutuals.returns.summary`): no page reads every return."""
+    summary = current_summary()
     counts = {}
-    for label, count in rows:
+    for label, count in summary.quarters:
         index = _quarter_inside(label, span)
         if index is not None:
             counts[index] = count
-    if len(counts) == len(rows):
+    if len(counts) == len(summary.quarters):
         return counts, ()
-    left_out = _periods_outside(span)
+    left_out = tuple(label for label in summary.periods if not _readable(label, span))
     log.warning("Returns for periods no return can be for are left out: %s", left_out[:20])
     return counts, left_out
 
@@ -295,14 +256,6 @@ def _quarter_inside(label: str | None, span: PeriodSpan) -> int | None:
     if period.kind != "quarter" or not span.holds(period):
         return None
     return quarter_index(period.label)
-
-
-def _periods_outside(span: PeriodSpan) -> tuple[str, ...]:
-    """The distinct current periods that do not parse or lie outside ``span``: read only
-    when the counts found one, so the usual page pays nothing for it."""
-    current = Observation.objects.filter(is_current=True).order_by()
-    labels = current.values_list("period", flat=True)
-    return tuple(sorted(label for label in labels.distinct() if not _readable(label, span)))
 
 
 def _readable(label: str, span: PeriodSpan) -> bool:

@@ -135,3 +135,16 @@ class CurrentObservation(Observation):
 
     class Meta:
         proxy = True
+
+
+class ReturnsSummary(models.Model):
+    """Figures about all current returns, kept under the version of the returns they were
+    read from (:mod:`mutuals.returns.summary`), so pages need not read every return."""
+
+    key = models.CharField(max_length=40, unique=True)
+    version = models.CharField(max_length=60)
+    payload = models.JSONField()
+    made_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Returns summary {self.key} at version {self.version}"
