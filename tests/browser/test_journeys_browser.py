@@ -230,6 +230,12 @@ def answer(page, selector: str, text: str) -> None:
     page.keyboard.type(text)
 
 
+def answer_date(page, name: str, day: str, month: str, year: str) -> None:
+    """Type a date into the day, month and year boxes of a GOV.UK date input, keys only."""
+    for part, text in (("day", day), ("month", month), ("year", year)):
+        answer(page, f"input[name={name}-{part}]", text)
+
+
 def continue_by_keyboard(page, selector: str = "button:has-text('Continue')") -> None:
     press_tab_until(page, selector, limit=60)
     with page.expect_navigation():
@@ -253,8 +259,8 @@ def test_keyboard_only_commissioner_records_a_contract(page, world):
     press_tab_until(page, "select[name=provider]")
     page.keyboard.type("Oakhollow")
     expect(page.get_by_label("Provider")).to_have_value(str(world["exited"].pk))
-    answer(page, "input[name=start_date]", "2024-04-01")
-    answer(page, "input[name=end_date]", "2023-03-31")  # before the start: a mistake
+    answer_date(page, "start_date", "1", "4", "2024")
+    answer_date(page, "end_date", "31", "3", "2023")  # before the start: a mistake
     answer(page, "input[name=annual_value]", "450000")
     continue_by_keyboard(page)
 
@@ -263,9 +269,8 @@ def test_keyboard_only_commissioner_records_a_contract(page, world):
     expect(summary).to_contain_text("The end date must be the same as or after the start date")
     press_tab_until(page, ".govuk-error-summary__list a")
     page.keyboard.press("Enter")
-    expect(page.locator("input[name=end_date]")).to_be_focused()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("2027-03-31")
+    expect(page.locator("input[name=end_date-day]")).to_be_focused()
+    answer(page, "input[name=end_date-year]", "2027")
     continue_by_keyboard(page)
 
     expect(page.locator("h1")).to_have_text("Commissioners")
@@ -283,7 +288,7 @@ def test_keyboard_only_commissioner_records_a_contract(page, world):
     press_tab_until(page, "input[name=direction]")
     page.keyboard.press("Space")
     answer(page, "input[name=target]", "95")
-    answer(page, "input[name=deadline]", "2026-03-31")
+    answer_date(page, "deadline", "31", "3", "2026")
     continue_by_keyboard(page, "button:has-text('Add the objective')")
     expect(page.locator("main dl")).to_contain_text("Raise visits made on time")
     continue_by_keyboard(page, "a.govuk-button:has-text('Continue')")

@@ -112,7 +112,7 @@ def test_upload_for_another_organisation_is_forbidden(manager_client, world):
 
 def test_staff_and_public_cannot_upload(client, world):
     url = reverse("returns-upload", args=[world["health"].pk])
-    assert client.get(url).status_code == 403
+    assert client.get(url)["Location"] == f"{reverse('sign-in')}?next={url}"
     client.force_login(person("ps@example.org", "provider_staff", world["health"]))
     assert client.get(url).status_code == 403
 

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 from django import forms
 
+from mutuals.contracts.date_input import DateInputField
 from mutuals.contracts.models import ContractStatus, ObjectiveDirection
 from mutuals.registry.models import Organisation, OrganisationKind
 from mutuals.returns.models import Metric
 
-DATE_HINT = "For example, 2011-04-01"
+
+def _date(label: str, required: bool = True) -> DateInputField:
+    return DateInputField(label=label, required=required)
 
 
-def _date(label: str, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        help_text=DATE_HINT,
-        required=required,
-        input_formats=["%Y-%m-%d"],
-        error_messages={
-            "required": f"Enter the {label.lower()}",
-            "invalid": f"The {label.lower()} must be a real date, like 2011-04-01",
-        },
-    )
+def _shown_with(field: forms.Field, *, prefix: str = "", suffix: str = "", width: str = ""):
+    """Mark a field to be shown with a GOV.UK input prefix (£), suffix (%) or fixed width."""
+    field.govuk_prefix, field.govuk_suffix, field.govuk_width = prefix, suffix, width
+    return field
 
 
 def _money(label: str, what: str, required: bool = True) -> forms.DecimalField:
-    return forms.DecimalField(
+    field = forms.DecimalField(
         label=label,
         max_digits=14,
         decimal_places=2,
@@ -38,6 +34,7 @@ def _money(label: str, what: str, required: bool = True) -> forms.DecimalField:
             "max_decimal_places": f"{what[0].upper()}{what[1:]} can have at most 2 decimal places",
         },
     )
+    return _shown_with(field, prefix="£", width="govuk-input--width-10")
 
 
 class TermsForm(forms.Form):
@@ -56,7 +53,7 @@ class TermsForm(forms.Form):
     )
     start_date = _date("Start date")
     end_date = _date("End date")
-    annual_value = _money("Annual value (£)", "the contract's annual value")
+    annual_value = _money("Annual value in pounds", "the contract's annual value")
     status = forms.ChoiceField(
         label="Status",
         choices=ContractStatus.choices,
@@ -94,7 +91,9 @@ class CommissionersForm(forms.Form):
 
 
 class BaselineForm(forms.Form):
-    annual_cost = _money("In-house annual cost (£)", "the in-house annual cost", required=False)
+    annual_cost = _money(
+        "In-house annual cost in pounds", "the in-house annual cost", required=False
+    )
     annual_activity = forms.DecimalField(
         label="In-house annual activity",
         required=False,
@@ -173,7 +172,7 @@ class RemoveObjectiveForm(forms.Form):
 
 class ValueForm(forms.Form):
     savings_requirement_pct = forms.DecimalField(
-        label="Savings required beyond the counterfactual (% a year)",
+        label="Savings required beyond the counterfactual, as a percentage a year",
         required=False,
         min_value=0,
         max_value=100,
@@ -186,6 +185,7 @@ class ValueForm(forms.Form):
             "max_value": "The savings requirement must be 100% or less",
         },
     )
+    _shown_with(savings_requirement_pct, suffix="%", width="govuk-input--width-5")
     extra_benefits = forms.CharField(
         label="Extra benefits (social value)", required=False, widget=forms.Textarea
     )

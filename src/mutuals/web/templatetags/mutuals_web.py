@@ -15,6 +15,7 @@ from govuk_frontend_django.components.phase_banner import GovUKPhaseBanner
 from govuk_frontend_django.components.tag import GovUKTag
 
 from mutuals.accounts.permissions import may, viewer_for
+from mutuals.contracts.date_input import parts_of
 from mutuals.engine import numbers
 from mutuals.reports import impact
 from mutuals.web import components
@@ -79,6 +80,12 @@ def phase_banner(demo: bool = False) -> str:
     else:
         tag, html = "Beta", format_html("This is a new service. Help us improve it: {}.", feedback)
     return components.render(GovUKPhaseBanner(tag=GovUKTag(text=tag), html=html))
+
+
+@register.filter
+def date_parts(value) -> dict[str, str]:
+    """The day, month and year boxes of a GOV.UK date input, from a form field's value."""
+    return parts_of(value)
 
 
 @register.filter

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from mutuals.accounts.permissions import can, viewer_for, visible
 from mutuals.contracts import relationships, services
+from mutuals.contracts.date_input import DateInputField
 from mutuals.contracts.forms import (
     BaselineForm,
     CommissionersForm,
@@ -119,27 +120,42 @@ def start(request, pk: int | None = None):
     return redirect(_step_url(pk, "terms"))
 
 
-def _draft(request, pk):
-    raw = request.session.get(_key(pk))
-    if raw is None:
-        raise Http404("No contract is being edited: start again")
-    return raw
+RESTARTED = "mutuals:contract-restarted"
+
+
+def _start_again(request, pk):
+    """A later page opened with no answers kept (bookmarked, or the session ended): back to
+    the first question, which says why."""
+    request.session[RESTARTED] = True
+    return redirect(reverse("contract-new") if pk is None else reverse("contract-edit", args=[pk]))
+
+
+def _answers(form, data) -> dict:
+    """What to keep of a valid page's answers: as typed, and dates as YYYY-MM-DD."""
+    kept = {}
+    for name, field in form.fields.items():
+        if name == "commissioners":
+            kept[name] = data.getlist(name)
+        elif isinstance(field, DateInputField):
+            kept[name] = _raw(form.cleaned_data.get(name))
+        else:
+            kept[name] = data.get(name, "")
+    return kept
 
 
 def step(request, step: str, pk: int | None = None):
     if step not in STEPS:
         raise Http404
     contract = _contract(request, pk)
-    raw = _draft(request, pk)
+    raw = request.session.get(_key(pk))
+    if raw is None:
+        return _start_again(request, pk)
     if step == "objectives":
         return _objectives(request, pk, contract, raw)
     data = request.POST if request.method == "POST" else None
     form = _form(request, step, contract, data)
     if data is not None and form.is_valid():
-        raw[step] = {
-            name: (data.getlist(name) if name == "commissioners" else data.get(name, ""))
-            for name in form.fields
-        }
+        raw[step] = _answers(form, data)
         request.session[_key(pk)] = raw
         following = ORDER.index(step) + 1
         if request.GET.get("from") == "check" or following == len(ORDER):
@@ -167,7 +183,7 @@ def _objectives(request, pk, contract, raw):
             request.session[_key(pk)] = raw
             return redirect(_step_url(pk, "objectives"))
         if form.is_valid():
-            raw["objectives"].append({name: request.POST.get(name, "") for name in form.fields})
+            raw["objectives"].append(_answers(form, request.POST))
             request.session[_key(pk)] = raw
             return redirect(_step_url(pk, "objectives"))
     next_url = _check_url(pk) if request.GET.get("from") == "check" else _step_url(pk, "value")
@@ -205,6 +221,7 @@ def _context(request, pk, contract, step, **extra):
         "action": request.get_full_path(),
         "caption": f"Contract {contract.reference}" if contract else "New contract",
         "back": _step_url(pk, ORDER[ORDER.index(step) - 1]) if ORDER.index(step) else None,
+        "restarted": request.session.pop(RESTARTED, False),
         **extra,
     }
 
@@ -251,7 +268,9 @@ def _as_data(values: dict):
 
 def check(request, pk: int | None = None):
     contract = _contract(request, pk)
-    raw = _draft(request, pk)
+    raw = request.session.get(_key(pk))
+    if raw is None:
+        return _start_again(request, pk)
     draft, invalid_step = _cleaned(request, pk, contract, raw)
     if draft is None:
         return redirect(_step_url(pk, invalid_step))
@@ -283,6 +302,7 @@ def check(request, pk: int | None = None):
             "objectives": [_shown_objective(o) for o in raw["objectives"]],
             "status_label": dict(ContractStatus.choices)[draft.terms["status"]],
             "change": {name: _step_url(pk, name) + "?from=check" for name in STEPS},
+            "back": _step_url(pk, ORDER[-1]),
             "action": request.path,
             "caption": f"Contract {contract.reference}" if contract else "New contract",
             "problems": problems,
