@@ -48,8 +48,9 @@ def test_the_table_shows_each_audit_test_and_keeps_the_conventions(client, world
     response = client.get(reverse("contracts"))
     page = response.content.decode()
     check_conventions(page)
+    headings = page.replace("\u00ad", "")  # soft hyphens let the headings break
     for label in ("Objectives", "Savings", "Baseline", "Benefits", "Continuity", "Evaluation"):
-        assert f">{label}</th>" in page
+        assert f">{label}</th>" in headings
     assert "6 of 6" in page  # RTR-0001 passes every test
     assert 'role="region"' in page and 'tabindex="0"' in page
 

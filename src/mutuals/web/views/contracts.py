@@ -46,8 +46,7 @@ def contract_list(request):
             "table": table,
             "headers": sort_headers(request, table),
             "test_labels": [(code, SHORT_LABELS[code]) for code in TEST_CODES],
-            "tests_filtered": filters["audit"]
-            or any(filters[test_field(code)] for code in TEST_CODES),
+            "tests_filtered": any(filters[test_field(code)] for code in TEST_CODES),
             "own_commissioners": _own_commissioners(viewer),
             "download_href": "?" + download.urlencode(),
             "page": page,
