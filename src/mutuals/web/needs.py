@@ -153,7 +153,7 @@ def ballots_to_run(viewer: Viewer) -> NeedGroup:
             Need(
                 f"Manage the ballot: {ballot.question}",
                 reverse("ballot-manage", args=[ballot.pk]),
-                f"{ballot.organisation.name}. {ballot.get_status_display()}: next, "
+                f"{ballot.organisation.name}. {ballot.get_status_display()}. Next, "
                 f"{steps[ballot.status]}.",
             )
             for ballot in ballots[:SHOWN]
