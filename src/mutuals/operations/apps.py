@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _install_triggers(sender, using="default", **_) -> None:
+    from mutuals.operations import generation
+
+    generation.install(using)
 
 
 class OperationsConfig(AppConfig):
@@ -6,3 +13,7 @@ class OperationsConfig(AppConfig):
 
     name = "mutuals.operations"
     label = "operations"
+
+    def ready(self) -> None:
+        # After every migrate (and a test database's flush): triggers on any new table.
+        post_migrate.connect(_install_triggers, sender=self, dispatch_uid="data-generation")

@@ -1,4 +1,5 @@
-"""What the operations app keeps: each worker process's heartbeat."""
+"""What the operations app keeps: each worker process's heartbeat, and the token that
+changes whenever data the portfolio figures are made from changes."""
 
 from __future__ import annotations
 
@@ -20,3 +21,13 @@ class WorkerBeat(models.Model):
 
     def __str__(self) -> str:
         return f"worker {self.worker_id} on {self.host} (pid {self.pid})"
+
+
+class DataGeneration(models.Model):
+    """One row whose token database triggers replace on every write to the tables the
+    portfolio's figures are made from (:mod:`mutuals.operations.generation`)."""
+
+    token = models.CharField(max_length=40, default="0")
+
+    def __str__(self) -> str:
+        return f"data generation {self.token}"

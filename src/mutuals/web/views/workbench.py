@@ -33,11 +33,11 @@ from mutuals.reports import figures as report_figures
 from mutuals.reports import findings as portfolio_text
 from mutuals.reports import impact, tables
 from mutuals.reports import provider as provider_text
-from mutuals.reports.content import gather_portfolio, gather_provider
-from mutuals.reports.control import dashboard_context as control_dashboard
+from mutuals.reports.content import gather_provider
 from mutuals.reports.sentences import risk_sentence, savings_sentence
 from mutuals.returns.coverage import AsOfError, QuarterReturns, ReturnsCoverage, returns_coverage
 from mutuals.web.access import provider_for
+from mutuals.web.portfolio_cache import portfolio_figures
 
 
 def _portfolio_viewer(request) -> Viewer:
@@ -115,8 +115,8 @@ def portfolio(request):
     viewer = _portfolio_viewer(request)
     coverage = returns_coverage()
     choice = _as_of_choice(request, coverage)
-    figures = gather_portfolio(
-        reports.latest_full_run(), as_of=choice.as_of(coverage), coverage=coverage
+    figures, staff_control = portfolio_figures(
+        reports.latest_full_run(), choice.as_of(coverage), coverage
     )
     totals = figures.savings.totals
     savings_chart = None
@@ -180,7 +180,7 @@ def portfolio(request):
             "as_of_problem": choice.problem,
             "problems": [("#as_of", choice.problem)] if choice.problem else [],
             "publishing": _publishing(viewer, ItemKind.PORTFOLIO),
-            "staff_control": control_dashboard(figures.as_of),
+            "staff_control": staff_control,
             "breadcrumbs": [("Home", reverse("home"))],
         },
         status=400 if choice.problem else 200,
