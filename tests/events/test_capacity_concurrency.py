@@ -1,10 +1,13 @@
 # ruff: noqa: F811  (pytest fixtures imported from event_world are redefined as arguments)
 """Fifty people booking ten places at once, each through its own database connection as
-each web worker would: exactly ten are booked, forty wait in order, none is lost."""
+each web worker would: exactly ten are booked, forty wait in order, none is lost. And
+bookings held up at a rate's deadline: the database's clock at each one's turn decides."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -12,7 +15,9 @@ from django.core import mail
 from django.db import connection
 
 from events.event_world import (
+    EARLY,
     attendee,
+    billing,
     booker,
     learning_draft,
     publish,
@@ -71,3 +76,75 @@ def test_fifty_concurrent_bookings_for_ten_places(file_database, world, people):
     assert told == {"confirmation": PLACES, "waiting": PEOPLE - PLACES}
     assert set(EventMessage.objects.values_list("status", flat=True)) == {"sent"}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("turn", ["before", "after"])
+def test_bookings_waiting_at_the_deadline_are_decided_when_their_turn_comes(
+    file_database, world, people, turn
+):
+    """Five people ask for the early-bird rate before its deadline while another
+    transaction holds the event. Each booking is decided by the database's clock when its
+    turn comes: all at the early-bird price if that is before the deadline, all refused
+    if it is after, on SQLite and PostgreSQL alike, whatever the moment they asked."""
+    from django.db import transaction
+    from django.db.models.functions import Now
+
+    from mutuals.events.errors import RateClosed
+    from mutuals.events.models import Rate
+    from mutuals.events.waiting import lock_event
+
+    event = publish(people["auditor"], learning_draft(capacity=PLACES))
+    early = event.rates.get(name="Early bird")
+    users = [booker() for _ in range(5)]
+    held, asked, all_asked = threading.Event(), [], threading.Event()
+    outcomes: list = [None] * len(users)
+
+    def hold():
+        try:
+            with transaction.atomic():
+                lock_event(event.pk)
+                held.set()
+                all_asked.wait(timeout=30)
+                time.sleep(0.3)  # let the bookings reach the lock
+                deadline = Rate.objects.annotate(now=Now()).values_list("now", flat=True)[0]
+                deadline += dt.timedelta(seconds=1 if turn == "after" else 60)
+                Rate.objects.filter(pk=early.pk).update(book_by=deadline)
+                if turn == "after":
+                    while (
+                        Rate.objects.annotate(now=Now()).values_list("now", flat=True)[0]
+                        <= deadline
+                    ):
+                        time.sleep(0.1)
+        finally:
+            connection.close()
+
+    def attempt(n, user):
+        try:
+            asked.append(n)
+            if len(asked) == len(users):
+                all_asked.set()
+            outcomes[n] = service.book(
+                viewer_for_user(user), user, event.pk, early.pk, attendee(user), billing()
+            )
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
+            outcomes[n] = error
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(timeout=30)
+    threads = [threading.Thread(target=attempt, args=(n, u)) for n, u in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    for thread in [*threads, holder]:
+        thread.join()
+
+    book_by = Rate.objects.get(pk=early.pk).book_by
+    if turn == "before":
+        assert all(isinstance(o, Booking) and o.price == EARLY for o in outcomes), outcomes
+        assert all(o.booked_at < book_by for o in outcomes)
+    else:
+        assert all(isinstance(o, RateClosed) for o in outcomes), outcomes
+        assert not Booking.objects.filter(event=event).exists()
