@@ -206,3 +206,31 @@ def test_an_auditor_sees_finished_runs_drafts_and_withdrawn_material(
     assert f'href="{run.get_absolute_url()}"' in section
     assert f'href="{draft.get_absolute_url()}"' in section
     assert f'href="{withdrawn.get_absolute_url()}"' in section
+
+
+def test_a_commissioner_sees_their_provider_at_high_risk_by_name_with_the_reason(
+    client, world, as_of_2011_q3
+):
+    from mutuals.returns.models import Observation, Submission
+
+    cash = Metric.objects.create(
+        code="cash-days", name="Cash days", unit="days", direction="higher", domain="finance"
+    )
+    Observation.objects.create(
+        organisation=world["health"],
+        metric=cash,
+        period="2011-Q3",
+        period_start=dt.date(2011, 7, 1),
+        period_kind="quarter",
+        value=5,
+        submission=Submission.objects.create(source=Submission.Source.UPLOAD),
+    )
+    client.force_login(person("c@example.org", "commissioner", world["pct"]))
+    section = needs_of(client.get(reverse("home")))
+    assert "Your providers at high risk of failing" in section
+    assert f'href="{reverse("scorecard", args=[world["health"].pk])}"' in section
+    assert ">Brackenford Community Health CIC</a>" in section
+    assert "5 days" in section  # the reason, in words
+    # The council's commissioner is told nothing of the PCT's provider.
+    client.force_login(person("fen@example.org", "commissioner", world["council"]))
+    assert "Brackenford Community Health CIC" not in needs_of(client.get(reverse("home")))
