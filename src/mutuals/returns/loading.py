@@ -82,7 +82,7 @@ def bulk_load(
     exception there undoes it.
     """
     frame = _in_index_order(frame.select(COLUMNS))
-    with _staging(frame) as staged, _deferred_begin(), transaction.atomic():
+    with _staging(frame) as staged, _durable(), _deferred_begin(), transaction.atomic():
         submission = Submission.objects.create(
             source=source, filename=filename[:255], submitted_by=user, row_count=frame.height
         )
@@ -91,6 +91,41 @@ def bulk_load(
         else:
             new_versions = _load_sqlite(staged, frame, submission.pk)
         yield LoadResult(submission.pk, frame.height, new_versions)
+
+
+@contextmanager
+def _durable() -> Iterator[None]:
+    """On SQLite, a load that commits its own transaction is on disk when it returns.
+
+    The site's connections run WAL with ``synchronous=NORMAL``: a commit is atomic and
+    the database stays whole through a power cut, but the last commits before one may be
+    lost, and a submission someone was told is imported must not be. So the load's commit
+    syncs the log (``synchronous=FULL``: one sync, of a log the checkpoint that follows a
+    big commit would sync anyway), and the connection goes back to its setting after.
+    Set outside the transaction; a caller already in one owns its commit.
+
+    The journal stays WAL. A rollback journal (``journal_mode=DELETE``) writes a big load's
+    new pages once rather than to the log and then the database, and its commit was
+    measured faster, but switching is unsafe while the site is served: leaving WAL needs
+    every other connection closed (it fails with "database is locked" otherwise, after
+    the busy timeout) and is refused inside a transaction; once switched, every reader
+    waits for the whole load to commit (the writer holds the database exclusively as
+    soon as its cache spills), and each new connection's ``journal_mode=WAL`` fails with
+    "database is locked". The web's connections close after each request, so the switch
+    would often succeed and then turn pages away for the length of the load.
+    """
+    if connection.vendor != "sqlite" or not connection.get_autocommit():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        (before,) = cursor.fetchone()
+        cursor.execute("PRAGMA synchronous = FULL")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA synchronous = {int(before)}")
 
 
 @contextmanager
