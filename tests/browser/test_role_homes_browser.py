@@ -139,6 +139,8 @@ def test_a_manager_goes_from_the_returns_calendar_to_the_upload(
     page.get_by_text("Metric codes and their units").click()
     expect(page.locator("main")).to_contain_text("visits-on-time")
     assert_fits(page, "home-manager-upload")
+    if width == 1280:
+        assert tables_fit_their_regions(page) == []
 
 
 @pytest.fixture
@@ -242,3 +244,6 @@ def test_an_auditor_goes_from_a_finished_run_to_its_filtered_results(
         "href", re.compile(r"download=csv")
     )
     assert_fits(page, "home-auditor-results")
+    if width == 1280:
+        page.goto(finished_run.get_absolute_url())
+        assert tables_fit_their_regions(page) == []
