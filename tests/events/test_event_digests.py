@@ -1,5 +1,6 @@
 """Upcoming events in the digests of those who may book them: events published in the
-period and still taking bookings, never to the public (the home page: test_pages.py)."""
+period and still taking bookings, consultation meetings only to the staff on the
+provider's register, never to the public (the home page: test_pages.py)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def test_digests_tell_those_who_may_book_of_events_published_in_the_period(
     staff = staff_member(world["health"])
     follow(staff, world["health"])
     follow(people["commissioner"], world["health"])
+    follow(people["provider_staff"], world["health"])  # the role, but not on the register
     follow_publicly("reader@example.org")
     auditor = people["auditor"]
     organising.create_event(
@@ -70,6 +72,8 @@ def test_digests_tell_those_who_may_book_of_events_published_in_the_period(
     assert "Closing before the digest" not in text and "Still a draft" not in text
     text, _ = digest_to(people["commissioner"].email)
     assert learning_event.title in text and meeting.title not in text  # not their staff
+    text, _ = digest_to(people["provider_staff"].email)
+    assert learning_event.title in text and meeting.title not in text  # the register decides
     # The public cannot book: their digest says nothing of events (and, with nothing
     # else to tell them, is not sent at all).
     assert not [m for m in mail.outbox if m.to == ["reader@example.org"]]

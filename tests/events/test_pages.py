@@ -217,6 +217,10 @@ def test_the_home_page_lists_events_the_person_may_book(
     client.force_login(staff_member(world["health"]))
     home = page(client, reverse("home"))
     assert learning_event.title in home and meeting.title in home
+    # A staff role the provider's register does not back cannot book the meeting.
+    client.force_login(people["provider_staff"])
+    home = page(client, reverse("home"))
+    assert learning_event.title in home and meeting.title not in home
 
 
 def test_attendance_and_numbers_on_the_bookings_page(client, people, learning_event):

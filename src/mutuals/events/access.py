@@ -8,7 +8,8 @@ events only. On top of the matrix:
 - a draft is seen only by those who may change it, and nobody books one;
 - a booker always sees their own bookings (``booking`` rules cover everyone else's);
 - staff places (every consultation meeting, and any rate for a provider's staff) need the
-  register too: :func:`mutuals.events.booking.staff_person`.
+  register too: :func:`mutuals.events.booking.staff_person` when booking, and
+  :func:`register_lets_book` for what lists of events to book (home page, digests) offer.
 
 Every page, API operation and command reads events and bookings through these functions.
 """
@@ -16,6 +17,7 @@ Every page, API operation and command reads events and bookings through these fu
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from mutuals.accounts.permissions import (
     PATHS,
@@ -27,6 +29,7 @@ from mutuals.accounts.permissions import (
     scope_via,
 )
 from mutuals.events.models import Booking, Event, EventKind, EventStatus
+from mutuals.governance.models.register import STAFF_GROUPS, Person, employed_on
 from mutuals.registry.models import Organisation, OrganisationKind
 
 KIND_RULES = {EventKind.LEARNING: "learning_event", EventKind.CONSULTATION: "consultation"}
@@ -60,6 +63,24 @@ def may_book(viewer: Viewer, event: Event) -> bool:
     """Whether the matrix lets the viewer book this event (the register may still refuse a
     staff place)."""
     return events(viewer, "book").filter(pk=event.pk).exists()
+
+
+def register_lets_book(viewer: Viewer, event: Event) -> bool:
+    """Whether the register lets the viewer take a place: for a consultation meeting, it
+    must show them as staff of the provider employed on the meeting's day (the role alone
+    is not enough); any learning event, yes."""
+    if not event.is_consultation:
+        return True
+    if viewer.user_id is None:
+        return False
+    day = timezone.localdate(event.starts_at)
+    return (
+        Person.objects.filter(
+            organisation_id=event.provider_id, user_id=viewer.user_id, role_group__in=STAFF_GROUPS
+        )
+        .filter(employed_on(day))
+        .exists()
+    )
 
 
 def bookings(viewer: Viewer, action: str = "view") -> QuerySet[Booking]:

@@ -12,8 +12,9 @@
   provider's own staff: those who may see the ballot get its question and closing time;
   everyone else only that a staff ballot opened at that provider.
 - **Events to book**: events published in the period that the subscriber may book and
-  that still take bookings (:mod:`mutuals.events.digest`), whatever they follow; the
-  public, who cannot book, get none.
+  that still take bookings (:mod:`mutuals.events.digest`), whatever they follow;
+  consultation meetings only to the staff on the provider's register; the public, who
+  cannot book, get none.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mutuals.accounts.models import Role
 from mutuals.accounts.permissions import ANONYMOUS, Viewer, allowed_in, viewer_for_user
 from mutuals.evaluation.models import Alert
 from mutuals.evaluation.monitoring import RULE_TEXT
-from mutuals.events.digest import published_in
+from mutuals.events.digest import bookable_published_in, lines_for
 from mutuals.governance.models import Ballot, BallotEvent, BallotStatus
 from mutuals.publishing.models import ItemKind, Publication, Subscriber, Subscription, Target
 from mutuals.publishing.periods import Period
@@ -255,16 +256,16 @@ def _ballots(viewer: Viewer, follows: Follows, period: Period, memo: Memo) -> Se
 
 
 def _events(viewer: Viewer, period: Period, memo: Memo) -> Section:
-    """Events published in the period that the viewer may book (the same for everyone
-    holding the same roles)."""
+    """Events published in the period that the viewer may book: read once for everyone
+    holding the same roles, then a consultation meeting kept only for those the
+    provider's register shows as its staff."""
     if viewer.is_public:
         return Section()
-
-    def read() -> Section:
-        lines = published_in(viewer, period.starts_at, period.ends_at)
-        return _capped([asdict(line) for line in lines])
-
-    return memo.get_or(("events", _roles(viewer)), read)
+    found = memo.get_or(
+        ("events", _roles(viewer)),
+        lambda: bookable_published_in(viewer, period.starts_at, period.ends_at),
+    )
+    return _capped([asdict(line) for line in lines_for(viewer, found)])
 
 
 def content_for(

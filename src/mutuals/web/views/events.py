@@ -111,12 +111,14 @@ def _not_staff(request, event: Event) -> bool:
 
 def upcoming_for(viewer, limit: int = UPCOMING_ON_HOME) -> list[Event]:
     """The home page's section: published events the viewer may book that still take
-    bookings, soonest first (empty for anyone who may book none, the public included)."""
+    bookings, soonest first (empty for anyone who may book none, the public included); a
+    consultation meeting only if the register shows them as the provider's staff."""
     if viewer.is_public:
         return []
     now = timezone.now()
     bookable = access.events(viewer, "book").filter(booking_deadline__gt=now, starts_at__gt=now)
-    return list(_with_places(bookable).order_by("starts_at", "pk")[:limit])
+    found = _with_places(bookable).order_by("starts_at", "pk")
+    return [event for event in found if access.register_lets_book(viewer, event)][:limit]
 
 
 def provider_section(viewer, organisation: Organisation) -> dict | None:
