@@ -124,3 +124,13 @@ def test_the_history_lists_submissions_with_their_figures_and_versions(
     # The re-sent figure is a new version (version 3 of 2011-Q3).
     rows = history.split('<tr class="govuk-table__row">')[2:]
     assert ">1</td>" in rows[0]  # one figure, one new version
+
+
+def test_a_file_with_no_good_rows_says_nothing_was_imported(manager, world):
+    url = reverse("returns-upload", args=[world["health"].pk])
+    text = "organisation,metric,period,value\nNQX01,visits-on-time,2012-Q1,ninety\n"
+    response = manager.post(url, {"returns_file": upload(text), "skip_invalid": "on"})
+    page = response.content.decode()
+    check_conventions(page)
+    assert "No figures imported" in page and "Returns received" not in page
+    assert "Download the rows that were not imported" in page
