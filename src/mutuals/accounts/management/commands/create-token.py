@@ -5,10 +5,15 @@ from mutuals.accounts.models import TokenScope
 from mutuals.accounts.tokens import create_token
 
 
+def _scopes_described() -> str:
+    """Every scope with what it allows, from TokenScope, so the help never falls behind."""
+    return "; ".join(f"{scope.value} ({scope.label.lower()})" for scope in TokenScope)
+
+
 class Command(BaseCommand):
     help = (
         "Create a personal API token for a person and print it once (only its hash is "
-        "kept). Scopes: read, submit-returns, evaluate, admin."
+        f"kept). Scopes: {_scopes_described()}."
     )
 
     def add_arguments(self, parser):
@@ -16,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scopes",
             default=TokenScope.READ,
-            help="comma-separated scopes, e.g. read,submit-returns (default: read)",
+            help=f"comma-separated scopes from {', '.join(TokenScope.values)} (default: read)",
         )
         parser.add_argument("--name", default="", help="what the token is for")
 
