@@ -251,3 +251,15 @@ def test_the_result_page_publishes_the_log_and_checks_a_copy_against_it(world, p
         f"The log ends at entry #{copied['entries']} but the published result says it "
         f"had {tally.sequence} entries"
     ) in page
+
+
+def test_checking_a_vote_has_a_back_link_to_the_choices(world, people):
+    manager = _client_for(people["manager"])
+    ballot = _create(manager, world["health"])
+    for step in ("freeze", "open"):
+        manager.post(reverse("ballot-manage", args=[ballot.pk]), {"step": step})
+    voter = _client_for(people["voters"][0].user)
+    url = reverse("ballot-vote", args=[ballot.pk])
+    check = _ok(voter.post(url, {"choice": ballot.options.get(label="Yes").pk}))
+    assert "Check your vote" in check
+    assert f'<a href="{url}" class="govuk-back-link">Back' in check
