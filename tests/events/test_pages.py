@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from events.event_world import (
     EARLY,
+    STANDARD,
     book,
     booker,
     staff_member,
@@ -252,3 +253,40 @@ def test_the_admin_reads_events_and_bookings_without_changing_them(
         change = client.get(reverse(f"admin:events_{name}_change", args=[obj.pk]))
         assert change.status_code == 200 and 'name="title"' not in change.content.decode()
         assert client.get(reverse(f"admin:events_{name}_delete", args=[obj.pk])).status_code == 403
+
+
+def test_a_rate_that_closes_before_confirming_is_never_swapped_without_asking(
+    client, world, learning_event
+):
+    """The early-bird moment passes while the booker reads the check page: confirming books
+    nothing, and the ticket question comes back saying why, with the closed rate gone."""
+    from mutuals.events.models import Rate
+
+    client.force_login(booker("commissioner", world["pct"]))
+    client.get(reverse("event-book", args=[learning_event.pk]))
+    early = learning_event.rates.get(name="Early bird")
+    standard = learning_event.rates.get(name="Standard")
+    steps = [
+        ("rate", {"rate": early.pk}),
+        ("attendee", {"name": "Ada Quill", "organisation": "PCT", "email": "ada@example.org"}),
+        ("access", {"access_needs": ""}),
+        ("payment", {"payment_method": "invoice"}),
+        ("billing", {"billing_organisation": "PCT", "billing_address": "1 Trust Way",
+                     "billing_email": "finance@example.org"}),
+    ]  # fmt: skip
+    for step, data in steps:
+        post(client, reverse("event-book-step", args=[learning_event.pk, step]), data)
+    assert "Early bird: £45" in page(client, reverse("event-book-check", args=[learning_event.pk]))
+    Rate.objects.filter(pk=early.pk).update(book_by=timezone.now() - dt.timedelta(seconds=1))
+
+    rate_step = reverse("event-book-step", args=[learning_event.pk, "rate"])
+    refused = post(client, reverse("event-book-check", args=[learning_event.pk]), {})
+    assert refused["Location"] == rate_step and not Booking.objects.exists()
+    html = page(client, rate_step, status=400)
+    assert "The Early bird rate closed at" in html and "govuk-error-summary" in html
+    assert "Early bird: £45" not in html and "Standard: £75" in html
+    post(client, rate_step + "?from=check", {"rate": standard.pk})
+    check = page(client, reverse("event-book-check", args=[learning_event.pk]))
+    assert "Standard: £75" in check and "Early bird" not in check
+    post(client, reverse("event-book-check", args=[learning_event.pk]), {})
+    assert Booking.objects.get().price == STANDARD

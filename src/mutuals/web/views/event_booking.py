@@ -61,14 +61,28 @@ def _choosable(request, event: Event) -> list[Rate]:
 
 
 def _chosen_rate(raw: dict, rates: list[Rate]) -> Rate | None:
-    if len(rates) == 1:
-        return rates[0]
-    wanted = str(raw.get("rate", {}).get("rate", ""))
+    """The rate chosen, while it can still be chosen; the only rate, if none was asked for.
+    A rate chosen that has closed since is never swapped for another without asking."""
+    if "rate" not in raw:
+        return rates[0] if len(rates) == 1 else None
+    wanted = str(raw["rate"].get("rate", ""))
     return next((rate for rate in rates if str(rate.pk) == wanted), None)
 
 
+def _closed_choice(event: Event, raw: dict, rates: list[Rate]) -> Rate | None:
+    """The rate the person chose if its "book by" moment has passed since."""
+    wanted = str(raw.get("rate", {}).get("rate", ""))
+    if not wanted.isdigit() or any(str(rate.pk) == wanted for rate in rates):
+        return None
+    chosen = event.rates.filter(pk=int(wanted)).first()
+    if chosen is None or chosen.open_at(timezone.now()):
+        return None
+    return chosen
+
+
 def _steps(event: Event, raw: dict, rates: list[Rate]) -> list[str]:
-    steps = ["rate"] if len(rates) > 1 else []
+    # Once asked, the question stays: a ticket chosen may close and need choosing again.
+    steps = ["rate"] if len(rates) > 1 or "rate" in raw else []
     steps += ["attendee", "access"]
     rate = _chosen_rate(raw, rates)
     if rate is not None and rate.price > 0:
@@ -149,6 +163,15 @@ def step(request, pk: int, step: str):
         return redirect(_step_url(event, steps[following]))
     if data is None:
         form.initial = raw.get(step, {})
+        if step == "rate" and (closed := _closed_choice(event, raw, rates)) is not None:
+            form = _form(request, event, step, rates, raw, _as_data(raw["rate"]))
+            form.is_valid()
+            form.errors["rate"] = form.error_class(
+                [
+                    f"The {closed.name} rate closed at "
+                    f"{timezone.localtime(closed.book_by):%-d %B %Y %H:%M}: choose another ticket"
+                ]
+            )
     position = steps.index(step)
     return render(
         request,
@@ -214,7 +237,7 @@ def check(request, pk: int):
                 viewer_for(request), request.user, event.pk, rate.pk, attendee, billing
             )
         except EventError as error:
-            problems = _problems(event, error, rates)
+            problems = _problems(event, error, rates, raw)
         else:
             del request.session[_key(event)]
             return redirect("booking-done", reference=booking.reference)
@@ -242,12 +265,13 @@ def check(request, pk: int):
     )
 
 
-def _problems(event: Event, error: EventError, rates: list[Rate]) -> list[tuple[str, str]]:
+def _problems(
+    event: Event, error: EventError, rates: list[Rate], raw: dict
+) -> list[tuple[str, str]]:
     """The booking's refusal on the check page, each linking to where it can be put right."""
     if isinstance(error, RateClosed):
-        where = (
-            _step_url(event, "rate") + "?from=check" if len(rates) > 1 else event.get_absolute_url()
-        )
+        asked = "rate" in _steps(event, raw, rates)
+        where = _step_url(event, "rate") + "?from=check" if asked else event.get_absolute_url()
         return [(where, str(error))]
     if isinstance(error, EventInvalid):
         return [("#main-content", reason) for reason in error.problems.values()]
