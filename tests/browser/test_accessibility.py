@@ -75,6 +75,10 @@ SIGNED_IN_PAGES: dict[str, tuple[str, Callable[[dict], str]]] = {
         "commissioner",
         lambda world: reverse("contract-edit-check", args=[world["health_contract"].pk]),
     ),
+    "contract-edit-tasks": (
+        "commissioner",
+        lambda world: reverse("contract-edit-step", args=[world["health_contract"].pk, "tasks"]),
+    ),
 }
 DRAFT_STARTS = {
     "contract-new-": lambda world: reverse("contract-new"),

@@ -131,7 +131,7 @@ def test_check_your_answers_has_a_back_link(commissioner, world):
     contract = world["health_contract"]
     commissioner.get(reverse("contract-edit", args=[contract.pk]))
     page = commissioner.get(reverse("contract-edit-check", args=[contract.pk])).content.decode()
-    back = reverse("contract-edit-step", args=[contract.pk, "value"])
+    back = reverse("contract-edit-step", args=[contract.pk, "tasks"])  # where a change starts
     assert f'<a href="{back}" class="govuk-back-link">Back</a>' in page
 
 
@@ -147,10 +147,10 @@ def test_a_later_page_opened_directly_starts_again(commissioner, later):
     assert response.request["PATH_INFO"] == reverse("contract-new-step", args=["terms"])
     page = response.content.decode()
     check_conventions(page)
-    assert "You are back at the first question" in page
+    assert "You are back at the start of this form" in page
     # Said once: the next page shown is the question alone.
     again = commissioner.get(reverse("contract-new-step", args=["terms"])).content.decode()
-    assert "You are back at the first question" not in again
+    assert "You are back at the start of this form" not in again
 
 
 def test_an_edit_opened_out_of_order_starts_that_contract_again(commissioner, world):
@@ -162,3 +162,49 @@ def test_an_edit_opened_out_of_order_starts_that_contract_again(commissioner, wo
 def test_starting_again_still_needs_permission(client, world):
     client.force_login(person("pm@example.org", "provider_manager", world["health"]))
     assert client.get(reverse("contract-new-step", args=["baseline"])).status_code == 403
+
+
+def test_changing_a_contract_opens_on_its_task_list(commissioner, world):
+    contract = world["health_contract"]
+    response = commissioner.get(reverse("contract-edit", args=[contract.pk]))
+    tasks = reverse("contract-edit-step", args=[contract.pk, "tasks"])
+    assert response["Location"] == tasks
+    page = commissioner.get(tasks).content.decode()
+    check_conventions(page)
+    assert '<ul class="govuk-task-list">' in page
+    for name in ("terms", "commissioners", "baseline", "objectives", "value"):
+        href = reverse("contract-edit-step", args=[contract.pk, name]) + "?from=tasks"
+        assert f'href="{href}"' in page
+    assert len(re.findall(r'id="task-\w+-status">\s*Completed\s*</div>', page)) == 5
+    assert f'href="{reverse("contract-edit-check", args=[contract.pk])}"' in page
+
+
+def test_a_section_changed_from_the_task_list_returns_to_it(commissioner, world):
+    contract = world["health_contract"]
+    commissioner.get(reverse("contract-edit", args=[contract.pk]))
+    tasks = reverse("contract-edit-step", args=[contract.pk, "tasks"])
+    value = reverse("contract-edit-step", args=[contract.pk, "value"]) + "?from=tasks"
+    page = commissioner.get(value).content.decode()
+    assert f'<a href="{tasks}" class="govuk-back-link">Back</a>' in page
+    response = commissioner.post(value, {"savings_requirement_pct": "3"})
+    assert response["Location"] == tasks
+    check = commissioner.get(reverse("contract-edit-check", args=[contract.pk])).content.decode()
+    assert f'<a href="{tasks}" class="govuk-back-link">Back</a>' in check
+
+
+def test_an_incomplete_section_is_marked_and_saving_waits_for_it(commissioner, world):
+    contract = world["health_contract"]
+    commissioner.get(reverse("contract-edit", args=[contract.pk]))
+    session = commissioner.session
+    key = f"mutuals:contract-draft:{contract.pk}"
+    draft = session[key]
+    draft["terms"]["title"] = ""
+    session[key] = draft
+    session.save()
+    page = commissioner.get(reverse("contract-edit-step", args=[contract.pk, "tasks"]))
+    html = page.content.decode()
+    assert (
+        'id="task-terms-status">\n            <strong class="govuk-tag govuk-tag--blue">Incomplete'
+        in html
+    )
+    assert "Complete every section to check your answers" in html

@@ -38,6 +38,7 @@ STEPS = {
     "value": ("Savings, benefits and plans", ValueForm),
 }
 ORDER = list(STEPS)
+TASKS = "tasks"  # the task list's place among the steps' addresses
 
 
 def _key(pk: int | None) -> str:
@@ -117,7 +118,9 @@ def start(request, pk: int | None = None):
     else:
         raw = _raw_draft(services.draft_from(contract))
     request.session[_key(pk)] = raw
-    return redirect(_step_url(pk, "terms"))
+    # A new contract is asked question by question; a contract already recorded opens on
+    # its task list, from which any section can be changed.
+    return redirect(_step_url(pk, "terms" if contract is None else TASKS))
 
 
 RESTARTED = "mutuals:contract-restarted"
@@ -144,12 +147,14 @@ def _answers(form, data) -> dict:
 
 
 def step(request, step: str, pk: int | None = None):
-    if step not in STEPS:
+    if step not in STEPS and step != TASKS:
         raise Http404
     contract = _contract(request, pk)
     raw = request.session.get(_key(pk))
     if raw is None:
         return _start_again(request, pk)
+    if step == TASKS:
+        return _task_list(request, pk, contract, raw)
     if step == "objectives":
         return _objectives(request, pk, contract, raw)
     data = request.POST if request.method == "POST" else None
@@ -158,6 +163,8 @@ def step(request, step: str, pk: int | None = None):
         raw[step] = _answers(form, data)
         request.session[_key(pk)] = raw
         following = ORDER.index(step) + 1
+        if request.GET.get("from") == TASKS:
+            return redirect(_step_url(pk, TASKS))
         if request.GET.get("from") == "check" or following == len(ORDER):
             return redirect(_check_url(pk))
         return redirect(_step_url(pk, ORDER[following]))
@@ -186,7 +193,9 @@ def _objectives(request, pk, contract, raw):
             raw["objectives"].append(_answers(form, request.POST))
             request.session[_key(pk)] = raw
             return redirect(_step_url(pk, "objectives"))
-    next_url = _check_url(pk) if request.GET.get("from") == "check" else _step_url(pk, "value")
+    next_url = {"check": _check_url(pk), TASKS: _step_url(pk, TASKS)}.get(
+        request.GET.get("from"), _step_url(pk, "value")
+    )
     return render(
         request,
         "mutuals/contracts/edit/objectives.html",
@@ -200,6 +209,46 @@ def _objectives(request, pk, contract, raw):
             next_url=next_url,
         ),
         status=400 if form.errors else 200,
+    )
+
+
+def _back(request, pk, step) -> str | None:
+    """The page before: the task list when the page was opened from it, else the question
+    before (none before the first)."""
+    if request.GET.get("from") == TASKS:
+        return _step_url(pk, TASKS)
+    return _step_url(pk, ORDER[ORDER.index(step) - 1]) if ORDER.index(step) else None
+
+
+def _task_list(request, pk, contract, raw):
+    """The GOV.UK task list: each section of the contract with whether its answers are
+    complete, linking to it; check your answers once they all are."""
+    tasks = []
+    for name, (heading, _) in STEPS.items():
+        if name == "objectives":
+            complete = all(ObjectiveForm(item).is_valid() for item in raw["objectives"])
+        else:
+            complete = _form(request, name, contract, _as_data(raw.get(name, {}))).is_valid()
+        tasks.append(
+            {
+                "name": name,
+                "heading": heading,
+                "href": _step_url(pk, name) + f"?from={TASKS}",
+                "complete": complete,
+            }
+        )
+    return render(
+        request,
+        "mutuals/contracts/edit/tasks.html",
+        {
+            "contract": contract,
+            "caption": f"Contract {contract.reference}" if contract else "New contract",
+            "tasks": tasks,
+            "all_complete": all(task["complete"] for task in tasks),
+            "check_url": _check_url(pk),
+            "back": contract.get_absolute_url() if contract else reverse("contracts"),
+            "restarted": request.session.pop(RESTARTED, False),
+        },
     )
 
 
@@ -220,7 +269,7 @@ def _context(request, pk, contract, step, **extra):
         "heading": heading,
         "action": request.get_full_path(),
         "caption": f"Contract {contract.reference}" if contract else "New contract",
-        "back": _step_url(pk, ORDER[ORDER.index(step) - 1]) if ORDER.index(step) else None,
+        "back": _back(request, pk, step),
         "restarted": request.session.pop(RESTARTED, False),
         **extra,
     }
@@ -302,7 +351,7 @@ def check(request, pk: int | None = None):
             "objectives": [_shown_objective(o) for o in raw["objectives"]],
             "status_label": dict(ContractStatus.choices)[draft.terms["status"]],
             "change": {name: _step_url(pk, name) + "?from=check" for name in STEPS},
-            "back": _step_url(pk, ORDER[-1]),
+            "back": _step_url(pk, ORDER[-1] if contract is None else TASKS),
             "action": request.path,
             "caption": f"Contract {contract.reference}" if contract else "New contract",
             "problems": problems,
