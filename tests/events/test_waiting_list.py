@@ -122,3 +122,16 @@ def test_everyone_waiting_is_emailed_and_told_in_order(full):
     event_mail.send_pending()
     subjects = [m.subject for m in mail.outbox]
     assert subjects.count(f"You are on the waiting list: {full[0].title}") == 2
+
+
+def test_an_offer_never_runs_past_the_event_s_start(full, settings):
+    settings.EVENTS_OFFER_HOURS = 48
+    event, holder, first, second = full
+    starts = timezone.now() + dt.timedelta(hours=3)
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=starts, ends_at=starts + dt.timedelta(hours=2),
+        booking_deadline=starts - dt.timedelta(hours=1),
+    )  # fmt: skip
+    cancel(holder)
+    first.refresh_from_db()
+    assert first.status == BookingStatus.OFFERED and first.offer_expires_at == starts
