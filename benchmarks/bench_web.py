@@ -149,9 +149,7 @@ def world(folder: Path, database: str, scale: str, rebuild: bool) -> dict:
     key = f"{scale}-{database}-{code_version()}"
     kept = CACHE / key
     template = f"mutuals_bench_web_{scale}_{key.rsplit('-', 1)[1]}"
-    env = environment(str(folder), database)
-    if database == "postgres":
-        _admin("DROP DATABASE IF EXISTS mutuals_bench_served")
+    env = environment(str(folder), database)  # on PostgreSQL, an empty scratch database
     if rebuild or not (kept / "built").exists():
         shutil.rmtree(kept, ignore_errors=True)
         for old in CACHE.glob(f"{scale}-{database}-*"):
@@ -355,7 +353,9 @@ def main() -> None:
     )
     parser.add_argument("--warm", type=float, default=10, help="seconds of warm-up per role")
     parser.add_argument("--rebuild", action="store_true", help="build the world afresh")
+    parser.add_argument("--port", type=int, default=PORT)
     args = parser.parse_args()
+    globals()["PORT"] = args.port
     missed: list[str] = []
     for database in ("sqlite", "postgres"):
         if args.only and database != args.only:
@@ -371,7 +371,7 @@ def main() -> None:
                 )  # fmt: skip
                 if roles.run is None:
                     raise SystemExit("the world has no finished evaluation run")
-                with gunicorn(env, PORT, workers=3):
+                with gunicorn(env, args.port, workers=3):
                     missed += measure(database, roles, args)
             finally:
                 if database == "postgres":
