@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -26,7 +25,6 @@ from mutuals.governance import ballots
 from mutuals.governance.models import Person, RoleGroup
 from mutuals.publishing.models import Item
 from mutuals.registry.models import Programme
-from mutuals.web.returns_calendar import AS_OF_KEY
 
 from .checks import axe_violations, describe
 from .conftest import person, screenshot, sign_in_directly
@@ -61,9 +59,9 @@ def need_link(page, text: str):
 
 
 @pytest.fixture(autouse=True)
-def _as_of(world):
+def _as_of(world, monkeypatch):
     """The portfolio's as-of date, as the test world's returns give it (2011-Q3)."""
-    cache.set(AS_OF_KEY, dt.date(2011, 9, 30), 3600)
+    monkeypatch.setattr("mutuals.web.returns_calendar.returns_as_of", lambda: dt.date(2011, 9, 30))
 
 
 @pytest.fixture

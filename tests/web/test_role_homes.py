@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +20,7 @@ from mutuals.governance import ballots
 from mutuals.governance.models import Person, RoleGroup
 from mutuals.publishing.models import Item, ItemStatus
 from mutuals.returns.models import Metric
-from mutuals.web.returns_calendar import AS_OF_KEY, returns_calendar
+from mutuals.web.returns_calendar import returns_calendar
 
 from .test_page_conventions import check_conventions
 
@@ -40,9 +39,9 @@ def needs_of(response) -> str:
 
 
 @pytest.fixture
-def as_of_2011_q3(world):
+def as_of_2011_q3(world, monkeypatch):
     """The portfolio's as-of, as the returns in the world give it."""
-    cache.set(AS_OF_KEY, dt.date(2011, 9, 30), 600)
+    monkeypatch.setattr("mutuals.web.returns_calendar.returns_as_of", lambda: dt.date(2011, 9, 30))
 
 
 @pytest.fixture

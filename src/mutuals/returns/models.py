@@ -108,6 +108,9 @@ class Observation(models.Model):
 
     class Meta:
         ordering = ["organisation_id", "metric_id", "period_start", "version"]
+        # Which organisations a submission carried, for who may see the submission: without
+        # it, finding a submission's rows reads the whole table.
+        indexes = [models.Index(fields=["submission"], name="observation_submission")]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "metric", "period", "version"], name="one_row_per_version"

@@ -7,8 +7,8 @@ those the organisation returned in those quarters or the year before them, so a 
 used to return and has stopped shows as missing. One query on the organisation's current
 returns, through the index that starts with the organisation.
 
-The portfolio's "as of" reads every organisation's returns, so it is kept in Django's cache
-for :data:`AS_OF_SECONDS`; pages that show it stay cheap however many returns there are.
+The portfolio's "as of" comes from the returns' summary (:mod:`mutuals.returns.summary`),
+made once per version of the returns, so it moves with the first import that moves it.
 """
 
 from __future__ import annotations
@@ -16,25 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
-
 from mutuals.evaluation.risk import returns_as_of
 from mutuals.registry.models import Organisation
 from mutuals.returns.models import CurrentObservation, Metric, PeriodKind
 from mutuals.returns.periods import PeriodError, parse_period, quarter_from_index
 
 QUARTERS = 6
-AS_OF_KEY = "mutuals:web:returns-as-of"
-AS_OF_SECONDS = 10 * 60
 
 
 def portfolio_as_of() -> date:
-    """The portfolio's "as of" date, from the cache when it is there."""
-    cached = cache.get(AS_OF_KEY)
-    if cached is None:
-        cached = returns_as_of()
-        cache.set(AS_OF_KEY, cached, AS_OF_SECONDS)
-    return cached
+    """The portfolio's "as of" date (read from the returns' summary, not the returns)."""
+    return returns_as_of()
 
 
 @dataclass(frozen=True)
