@@ -89,3 +89,19 @@ def test_cli_scores(surveyed, capsys):
     frame = pl.read_csv(io.StringIO(out.out))
     assert_rows_clean(frame)
     assert "too small to show" in out.err
+
+
+def test_open_data_follows_a_survey_published_after_it_was_first_downloaded(client, surveyed):
+    """The open-data table is kept in the cache; publishing another survey's results shows
+    at once, not when the cache expires."""
+    url = reverse("open-data-table", args=["staff-engagement", "csv"])
+    before = pl.read_csv(io.BytesIO(client.get(url).content))
+    assert before["survey_id"].unique().to_list() == [surveyed["health"].pk]
+
+    practice = surveyed["practice"]
+    practice.results_published = True
+    practice.save()
+    after = pl.read_csv(io.BytesIO(client.get(url).content))
+    assert sorted(after["survey_id"].unique().to_list()) == sorted(
+        [surveyed["health"].pk, practice.pk]
+    )
