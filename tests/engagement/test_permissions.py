@@ -47,7 +47,8 @@ def test_an_unpublished_survey_page_is_hidden(sign_in, surveyed, role, status):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("public", 403), ("provider_manager", 403), ("provider_staff", 403),
+    # Someone not signed in is asked to sign in (302); signed in, they may still be refused.
+    [("public", 302), ("provider_manager", 403), ("provider_staff", 403),
      ("commissioner", 200), ("auditor", 200)],
 )  # fmt: skip
 def test_the_link_page_is_for_auditors_and_commissioners(sign_in, surveyed, role, status):

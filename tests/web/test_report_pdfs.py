@@ -104,8 +104,8 @@ def test_asking_for_the_pdf_queues_a_job_and_typesets_nothing_in_the_request(
 
 
 @pytest.mark.parametrize(
-    ("role", "status"), [("public", 403), ("commissioner", 403), ("provider_manager", 403)]
-)
+    ("role", "status"), [("public", 302), ("commissioner", 403), ("provider_manager", 403)]
+)  # someone not signed in is asked to sign in: 302
 def test_a_portfolio_job_is_only_for_those_who_may_see_the_portfolio_report(
     client, world, typesetter, role, status
 ):
@@ -122,7 +122,7 @@ def test_a_portfolio_job_is_only_for_those_who_may_see_the_portfolio_report(
         ("provider_manager", "health", 200),
         ("commissioner", "health", 200),  # the PCT commissions Brackenford
         ("commissioner", "practice", 403),
-        ("public", "health", 403),
+        ("public", "health", 302),  # asked to sign in
     ],
 )
 def test_a_scorecard_job_follows_who_may_see_the_provider_s_returns(

@@ -98,3 +98,12 @@ def test_a_form_sent_without_a_session_gets_403_with_a_way_to_sign_in(client, wo
     response = client.post(reverse("evaluations"), {})
     assert response.status_code == 403
     assert f'href="{reverse("sign-in")}?next=/evaluation/"' in response.content.decode()
+
+
+def test_a_script_polling_for_json_gets_403_not_a_sign_in_page(client, world):
+    from mutuals.evaluation.models import EvaluationRun
+
+    run = EvaluationRun.objects.create()
+    url = reverse("evaluation-run-progress", args=[run.pk])
+    assert client.get(url, headers={"Accept": "application/json"}).status_code == 403
+    assert client.get(url, headers={"Accept": "text/html"}).status_code == 302

@@ -23,17 +23,21 @@ def bad_request(request, exception=None):
 def forbidden(request, exception=None):
     """Someone not signed in is sent to sign in first, then back to the page (``?next=``);
     someone signed in whose account does not reach the page gets the 403 page. The API
-    answers for itself, and a form sent without a session keeps the 403 page, with a link
-    to sign in."""
+    answers for itself, a script asking for JSON (a progress poll) gets a plain 403, and a
+    form sent without a session keeps the 403 page, with a link to sign in."""
     user = getattr(request, "user", None)
     anonymous = user is not None and not user.is_authenticated
-    if anonymous and request.method in ("GET", "HEAD") and not _is_api(request.path):
+    if anonymous and _is_page_visit(request):
         return redirect_to_login(request.get_full_path())
     return render(request, "mutuals/errors/403.html", {"anonymous": anonymous}, status=403)
 
 
-def _is_api(path: str) -> bool:
-    return path.startswith("/api/")
+def _is_page_visit(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.path.startswith("/api/")
+        and request.accepts("text/html")
+    )
 
 
 def csrf_failure(request, reason=""):
