@@ -35,6 +35,22 @@ def open_ballot(world):
 
 
 @pytest.fixture
+def tallied_ballot(world):
+    """A ballot voted in, closed and tallied: its result page lists digests and receipts."""
+    from governance.ballot_world import add_person, draft
+    from mutuals.governance import ballots
+
+    voters = [add_person(world["health"]) for _ in range(3)]
+    ballot = ballots.create_ballot(draft(world["health"], question="Should we adopt the plan?"))
+    ballots.freeze(ballot.pk)
+    ballots.open_ballot(ballot.pk)
+    for voter, label in zip(voters, ["Yes", "Yes", "No"], strict=True):
+        ballots.cast_vote(ballot.pk, voter.user, ballot.options.get(label=label).pk)
+    ballots.close_ballot(ballot.pk)
+    return ballots.tally(ballot.pk)
+
+
+@pytest.fixture
 def publication(world):
     from django.utils import timezone
 
@@ -92,3 +108,8 @@ def test_open_data_fits_320px_with_its_table_in_a_labelled_scroll_region(page, w
     _fits(page, "/open-data/", "open-data")
     region = page.locator("[role=region]:has(table)").first
     assert region.get_attribute("aria-labelledby") or region.get_attribute("aria-label")
+
+
+def test_a_ballot_result_and_its_receipts_fit_320px(page, site, tallied_ballot):
+    sign_in_directly(page, site, person("reflow-reader@example.org", "auditor"))
+    _fits(page, f"/ballots/{tallied_ballot.pk}/result/", "ballot-result")
