@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
-        ('returns', '0003_returns_summary'),
+        ("registry", "0001_initial"),
+        ("returns", "0003_returns_summary"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='observation',
-            index=models.Index(fields=['submission'], name='observation_submission'),
+            model_name="observation",
+            index=models.Index(fields=["submission"], name="observation_submission"),
         ),
     ]
