@@ -248,16 +248,19 @@ def chooser(page: str, roles: Roles, who: str, files: list[str]):
     return lambda rng: f"/organisations/{rng.choice(own)}/{suffix}"
 
 
-def preflight(paths: list[str], session: str, who: str) -> None:
-    """Each path answers 200 for the role, signed in (the page names the sign-out)."""
+def preflight(paths: list[str], session: str, who: str) -> list[str]:
+    """Each path must answer 200 for the role, signed in (the page names the sign-out);
+    the paths that do not, each with what it answered."""
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=300)
+    broken = []
     for path in paths:
         status, body, headers = get(connection, path, session)
-        if status != 200:
-            raise SystemExit(f"{path} answered {status} to the {who}: it would measure nothing")
         html = headers.get("Content-Type", "").startswith("text/html")
-        if html and b"sign-out" not in body.lower() and b"sign out" not in body.lower():
-            raise SystemExit(f"{path} did not show the {who} signed in")
+        if status != 200:
+            broken.append(f"{path} answered {status} to the {who}")
+        elif html and b"sign-out" not in body.lower() and b"sign out" not in body.lower():
+            raise SystemExit(f"{path} did not show the {who} signed in: it would measure nothing")
+    return broken
 
 
 def drive(session: str, choose, seconds: float, least: int, tally: Tally, kind=None) -> None:
