@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min
+from django.db.models import CharField, Count, F, Max, Min
+from django.db.models.functions import Cast
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -113,9 +114,10 @@ def engagement_table() -> pl.DataFrame:
 
     surveys = [tuple(row.values()) for row in result_surveys(ANONYMOUS).values()]
     answers = Response.objects.filter(survey_id__in=[row[0] for row in surveys]).aggregate(
+        # Random ids, compared as text (PostgreSQL has no MIN of a uuid): a new answer shows.
         n=Count("pk"),
-        first=Min("pk"),
-        last=Max("pk"),  # random ids: a new answer shows
+        first=Min(Cast("pk", CharField())),
+        last=Max(Cast("pk", CharField())),
     )
     key = (
         "open-data:staff-engagement:"
