@@ -70,6 +70,7 @@ from mutuals.accounts.models import Role
 from mutuals.contracts.models import Contract
 from mutuals.evaluation.models import EvaluationRun
 from mutuals.registry.models import Organisation
+from mutuals.returns.models import Observation
 
 def session_for(user):
     session = SessionStore()
@@ -106,6 +107,7 @@ print(json.dumps({
     "spin_outs": sorted(spin_outs),
     "commissioned": sorted(own),
     "organisations": Organisation.objects.count(),
+    "observations": Observation.objects.count(),
     "run": run.pk if run else None,
 }))
 """
@@ -381,6 +383,8 @@ def main() -> None:
                     data["auditor"], data["commissioner"], data["spin_outs"],
                     data["commissioned"], data["run"],
                 )  # fmt: skip
+                print(f"{database}: {data['organisations']:,} organisations, "
+                      f"{data['observations']:,} observations", flush=True)  # fmt: skip
                 if roles.run is None:
                     raise SystemExit("the world has no finished evaluation run")
                 with gunicorn(env, args.port, workers=3):
