@@ -8,7 +8,7 @@ import pytest
 from django_tasks.backends.dummy import DummyBackend
 
 from mutuals.errors import ImportRejected
-from mutuals.evaluation import tasks
+from mutuals.evaluation import monitor_tasks as tasks
 from mutuals.evaluation.models import Alert
 from mutuals.returns.models import Direction
 from mutuals.returns.services import import_returns
@@ -63,3 +63,20 @@ def test_a_refused_import_queues_nothing(tmp_path, settings):
     with pytest.raises(ImportRejected):
         import_returns(bad)
     assert tasks.monitor_organisations.get_backend().results == []
+
+
+def test_queuing_the_charting_loads_no_statistics_library():
+    """An import that only queues the task must not pay for loading scipy and the engine."""
+    import subprocess
+    import sys
+
+    script = (
+        "import django, sys; django.setup()\n"
+        "from mutuals.evaluation import monitor_tasks\n"
+        "from mutuals.returns import tasks\n"
+        "loaded = [m for m in ('scipy', 'mutuals.evaluation.monitoring') "
+        "if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

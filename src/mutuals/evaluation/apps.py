@@ -4,7 +4,7 @@ from django.apps import AppConfig
 def _monitor_after_import(sender, **details) -> None:
     # Imported when first needed: loading the tasks module builds the task backends, which
     # must wait until the settings are final.
-    from mutuals.evaluation.tasks import monitor_after_import
+    from mutuals.evaluation.monitor_tasks import monitor_after_import
 
     monitor_after_import(sender, **details)
 

@@ -35,20 +35,3 @@ def make_evaluation_step(step_id: int) -> bool:
     except Exception as error:
         services.fail(step.run, error)
         raise
-
-
-@task()
-def monitor_organisations(organisation_ids: list[int]) -> str:
-    """Chart the organisations' series again and replace their open alerts; returns the
-    summary's first line. Safe to run twice: the second run finds the same alerts open."""
-    from mutuals.evaluation.monitoring import run_monitoring
-
-    summary = run_monitoring(organisation_ids=organisation_ids)
-    return " ".join(summary.lines()[:2])
-
-
-def monitor_after_import(sender, *, organisation_ids: list[int], **_) -> None:
-    """After returns are imported, queue the charting of the organisations they were for,
-    so the request or command that imported them does not wait for it."""
-    if organisation_ids:
-        monitor_organisations.enqueue(list(organisation_ids))
