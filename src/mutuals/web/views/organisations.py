@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,8 +34,8 @@ from mutuals.evaluation.monitoring import (
 )
 from mutuals.registry import queries
 from mutuals.registry.models import Organisation, OrganisationKind
-from mutuals.returns.models import Observation
 from mutuals.returns.queries import latest_returns
+from mutuals.returns.summary import returns_version
 from mutuals.web.components import paginate, pagination
 from mutuals.web.forms import OrganisationFilterForm
 from mutuals.web.views import commissioning, engagement
@@ -121,8 +120,11 @@ class Monitoring:
 
 
 def cached_provider_spc(organisation: Organisation) -> list[SeriesSpc]:
-    """:func:`provider_spc`, computed once per version of the provider's returns and targets."""
-    newest = Observation.objects.filter(organisation=organisation).aggregate(m=Max("pk"))["m"]
+    """:func:`provider_spc`, computed once per version of the returns and the provider's
+    targets. The returns' version is read from primary keys alone: the newest of this
+    provider's rows would be cheaper to keep but not to find (PostgreSQL walks the whole
+    table backwards for it)."""
+    newest = returns_version()
     targets = Objective.objects.filter(
         contract__provider=organisation, metric__isnull=False, target__isnull=False
     ).values_list("metric_id", "target", "contract__status", "contract__end_date", "pk")
