@@ -11,6 +11,7 @@ served; the old entries simply expire.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
@@ -30,7 +31,9 @@ from mutuals.returns.summary import returns_version
 KEEP_SECONDS = 24 * 3600
 
 
+@functools.cache
 def _code_version() -> str:
+    """The installed package's version, read from its metadata once per process."""
     try:
         return version("mutuals")
     except PackageNotFoundError:  # pragma: no cover - run from a source tree
