@@ -29,7 +29,7 @@ database) keyed by the scale and a digest of the source tree, so a second run of
 code starts in seconds; ``--rebuild`` builds afresh.
 
     uv run python benchmarks/bench_web.py [--scale national|small] [--seconds 20]
-        [--only sqlite|postgres] [--rebuild]
+        [--only sqlite|postgres] [--rebuild | --reuse]
 """
 
 from __future__ import annotations
@@ -146,10 +146,18 @@ def _databases_named(prefix: str) -> list[str]:
     return [name for (name,) in rows]
 
 
-def world(folder: Path, database: str, scale: str, rebuild: bool) -> dict:
-    """An environment serving a fresh copy of the built world from ``folder``."""
+def world(folder: Path, database: str, scale: str, rebuild: bool, reuse: bool = False) -> dict:
+    """An environment serving a fresh copy of the built world from ``folder``: the one
+    built by this code, or with ``reuse`` the newest one built by any code (migrated
+    forward), for measuring a change to pages without building the world again."""
     key = f"{scale}-{database}-{code_version()}"
     kept = CACHE / key
+    if reuse and not (kept / "built").exists():
+        earlier = sorted(CACHE.glob(f"{scale}-{database}-*/built"), key=os.path.getmtime)
+        if earlier:
+            kept = earlier[-1].parent
+            key = kept.name
+            print(f"Reusing the {scale} world built by earlier code: {kept}", flush=True)
     template = f"mutuals_bench_web_{scale}_{key.rsplit('-', 1)[1]}"
     env = environment(str(folder), database)  # on PostgreSQL, an empty scratch database
     if rebuild or not (kept / "built").exists():
@@ -367,6 +375,10 @@ def main() -> None:
     )
     parser.add_argument("--warm", type=float, default=10, help="seconds of warm-up per role")
     parser.add_argument("--rebuild", action="store_true", help="build the world afresh")
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="serve the newest world built by earlier code, migrated forward (while working)",
+    )  # fmt: skip
     parser.add_argument("--port", type=int, default=PORT)
     args = parser.parse_args()
     globals()["PORT"] = args.port
@@ -375,7 +387,7 @@ def main() -> None:
         if args.only and database != args.only:
             continue
         with tempfile.TemporaryDirectory() as name:
-            env = world(Path(name), database, args.scale, args.rebuild)
+            env = world(Path(name), database, args.scale, args.rebuild, args.reuse)
             try:
                 output = mutuals(env, "shell", "-c", SETUP).strip().splitlines()[-1]
                 data = json.loads(output)

@@ -68,3 +68,15 @@ def _database_is_the_one_asked_for(django_db_blocker):
         from django.db import connection
 
         assert connection.vendor == "postgresql", "DATABASE_URL does not name PostgreSQL"
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_from_another_test():
+    """Pages keep what they show under the data's generation token, which a rolled-back
+    test puts back as it found it: start each test with nothing kept from another."""
+    from django.core.cache import cache
+
+    from mutuals.web import kept
+
+    cache.clear()
+    kept.forget_in_memory()

@@ -232,6 +232,12 @@ class Viewer:
     def is_public(self) -> bool:
         return self.roles == [PUBLIC]
 
+    @property
+    def signature(self) -> tuple:
+        """The roles held and where: two viewers with the same signature may see the same
+        things, whoever they are (for keeping what a page shows them)."""
+        return tuple(sorted((role, tuple(sorted(ids))) for role, ids in self.organisations.items()))
+
     def holding(self, role: str) -> frozenset[int]:
         return self.organisations.get(role, frozenset())
 

@@ -21,10 +21,14 @@ downloads, open data and the engagement → quality link — reads scores throug
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
+from django.core.cache import cache
+from django.db.models import CharField, Count, Max, Min
+from django.db.models.functions import Cast
 
 from mutuals.engagement.models import ITEM_COLUMNS, NOT_STATED, Response, Survey, SurveyStatus
 from mutuals.engine.engagement import ENGAGEMENT_ITEMS, engagement_scores
@@ -33,6 +37,7 @@ from mutuals.returns.reading import read_frame
 SUBSCORES = tuple(ENGAGEMENT_ITEMS)  # motivation, involvement, advocacy
 SCORE_FIELDS = (*SUBSCORES, "engagement")
 ALL_STAFF = "All staff"
+CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -82,17 +87,40 @@ def survey_results(surveys: Iterable[Survey]) -> list[SurveyResult]:
     """Each survey's publishable scores, in the order given (see the module's rules)."""
     surveys = list(surveys)
     closed = [s for s in surveys if s.status == SurveyStatus.CLOSED]
-    responses = _responses([s.pk for s in closed])
-    found = {}
-    for size in sorted({s.min_group_size for s in closed}):
-        ids = [s.pk for s in closed if s.min_group_size == size]
-        found.update(_scored(responses.filter(pl.col("survey_id").is_in(ids)), size))
+    found = _closed_scores(closed)
     return [
         _suppressed(survey, *found.get(survey.pk, (None, [], 0)))
         if survey.status == SurveyStatus.CLOSED
         else SurveyResult(survey, None, (), 0)
         for survey in surveys
     ]
+
+
+def _closed_scores(closed: list[Survey]) -> dict[int, tuple]:
+    """Each closed survey's scores (see :func:`_scored`), kept in the cache under what they
+    are made from: the surveys and their group-size rules, and how many answers they hold
+    with the first and last answer's id. A closed survey takes no answers, so the key
+    changes only if someone edits answers by hand, and then the scores are made again."""
+    if not closed:
+        return {}
+    ids = sorted(s.pk for s in closed)
+    answers = Response.objects.filter(survey_id__in=ids).aggregate(
+        # Random ids, compared as text (PostgreSQL has no MIN of a uuid).
+        n=Count("pk"),
+        first=Min(Cast("pk", CharField())),
+        last=Max(Cast("pk", CharField())),
+    )
+    made_of = (sorted((s.pk, s.min_group_size) for s in closed), answers)
+    key = "survey-scores:" + hashlib.sha256(repr(made_of).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        responses = _responses(ids)
+        found = {}
+        for size in sorted({s.min_group_size for s in closed}):
+            same = [s.pk for s in closed if s.min_group_size == size]
+            found.update(_scored(responses.filter(pl.col("survey_id").is_in(same)), size))
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 def _responses(survey_ids: Sequence[int]) -> pl.DataFrame:

@@ -3,7 +3,9 @@ audit, and, for those who may see the provider's returns, its savings against th
 counterfactual."""
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from mutuals.accounts.models import AuditEvent
 from mutuals.accounts.permissions import allowed_in, can, viewer_for, visible
@@ -21,15 +23,31 @@ from mutuals.web.contract_table import (
     sort_headers,
     test_field,
 )
+from mutuals.web.kept import kept
 
 
 def contract_list(request):
     viewer = viewer_for(request)
+    if request.GET.get("download") == "csv":
+        form = ContractTableForm(request.GET, viewer=viewer, programmes=programme_choices())
+        return contracts_csv(contract_table(viewer, form.filters()))
+    title, body = kept(
+        "contracts",
+        (viewer.signature, sorted(request.GET.lists())),
+        lambda: _contract_list(request, viewer),
+    )
+    return render(
+        request,
+        "mutuals/contracts/list.html",
+        {"title": title, "body": mark_safe(body), "breadcrumbs": [("Home", reverse("home"))]},
+    )
+
+
+def _contract_list(request, viewer) -> tuple[str, str]:
+    """The page's title and its table with filters, for the viewer's roles and the query."""
     form = ContractTableForm(request.GET, viewer=viewer, programmes=programme_choices())
     filters = form.filters()
     table = contract_table(viewer, filters)
-    if request.GET.get("download") == "csv":
-        return contracts_csv(table)
     page = paginate(request, table.rows)
     may_create = any(
         allowed_in(viewer, "create", "contract", pk) for pk in viewer.holding("commissioner")
@@ -37,9 +55,8 @@ def contract_list(request):
     download = request.GET.copy()
     download.pop("page", None)
     download["download"] = "csv"
-    return render(
-        request,
-        "mutuals/contracts/list.html",
+    body = render_to_string(
+        "mutuals/contracts/list_body.html",
         {
             "form": form,
             "filters": filters,
@@ -52,9 +69,11 @@ def contract_list(request):
             "page": page,
             "pagination": pagination(request, page),
             "may_create": may_create,
-            "breadcrumbs": [("Home", reverse("home"))],
         },
     )
+    pages = page.paginator.num_pages
+    title = f"Contracts (page {page.number} of {pages})" if page.number > 1 else "Contracts"
+    return title, body
 
 
 def _own_commissioners(viewer) -> list:

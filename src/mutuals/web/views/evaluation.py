@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -24,6 +24,7 @@ from mutuals.registry.models import Programme
 from mutuals.reports import impact
 from mutuals.returns.models import Metric
 from mutuals.returns.periods import PeriodError, quarter_index
+from mutuals.web.kept import fragments
 from mutuals.web.results_table import ResultFilterForm, filtered, results_csv
 
 RUNS_SHOWN = 50
@@ -104,41 +105,63 @@ def run_list(request):
 
 
 def run_detail(request, pk: int):
-    _require(request, "view")
+    viewer = _require(request, "view")
     run = get_object_or_404(EvaluationRun.objects.select_related("started_by"), pk=pk)
-    every_result = EvaluationResult.objects.filter(run=run)
-    filter_form = ResultFilterForm(request.GET, results=every_result)
-    filters = filter_form.filters()
-    results = (
-        filtered(every_result, filters)
-        .select_related("programme", "metric", "organisation")
-        .order_by("programme__name", "method", "cohort", "metric__name", "organisation__name")
-    )
+    # Only the filters' own fields: the page is the same for any other query string.
+    query = QueryDict(mutable=True)
+    for name in ResultFilterForm.base_fields:
+        query.setlist(name, request.GET.getlist(name))
     if request.GET.get("download") == "csv":
-        return results_csv(run, results)
-    download = request.GET.copy()
-    download["download"] = "csv"
-    results = list(results)
+        every_result = EvaluationResult.objects.filter(run=run)
+        filters = ResultFilterForm(query, results=every_result).filters()
+        return results_csv(run, _ordered(filtered(every_result, filters)))
+    may_replicate = run.status == RunStatus.DONE and may(viewer, "view", "observation")
+    results_html = fragments(
+        "evaluation-run",
+        (run.pk, run.status, sorted(query.lists()), may_replicate),
+        "mutuals/evaluation/run_results.html",
+        lambda: _run_results(run, query, may_replicate),
+    )
     return render(
         request,
         "mutuals/evaluation/run.html",
         {
             "run": run,
-            "results": results,
-            "has_results": bool(results) or every_result.exists(),
-            "filter_form": filter_form,
-            "filtered": any(filters.values()),
-            "download_href": "?" + download.urlencode(),
-            "multiplicity_sentence": impact.multiplicity_sentence(run.multiplicity),
-            "verdict_meanings": impact.VERDICT_MEANINGS,
-            "grade_scale": impact.GRADE_SCALE,
-            "placebo_test": impact.PLACEBO_TEST,
-            "may_replicate": run.status == RunStatus.DONE
-            and may(viewer_for(request), "view", "observation"),
+            "results_html": results_html,
             "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
             "breadcrumbs": [("Home", reverse("home")), ("Evaluation", reverse("evaluations"))],
         },
     )
+
+
+def _ordered(results):
+    return results.select_related("programme", "metric", "organisation").order_by(
+        "programme__name", "method", "cohort", "metric__name", "organisation__name"
+    )
+
+
+def _run_results(run: EvaluationRun, query: QueryDict, may_replicate: bool) -> dict:
+    """The run's results section: its filters, the matching results and their meanings."""
+    every_result = EvaluationResult.objects.filter(run=run)
+    filter_form = ResultFilterForm(query, results=every_result)
+    filters = filter_form.filters()
+    results = list(_ordered(filtered(every_result, filters)))
+    download = query.copy()
+    download["download"] = "csv"
+    return {
+        "run": run,
+        "results": results,
+        "has_results": bool(results) or every_result.exists(),
+        "filter_form": filter_form,
+        "filtered": any(filters.values()),
+        "download_href": "?" + download.urlencode(),
+        "multiplicity_sentence": impact.multiplicity_sentence(run.multiplicity),
+        "verdict_meanings": impact.VERDICT_MEANINGS,
+        "grade_scale": impact.GRADE_SCALE,
+        "placebo_test": impact.PLACEBO_TEST,
+        "may_replicate": may_replicate,
+        "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
+    }
 
 
 @require_GET

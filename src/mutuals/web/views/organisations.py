@@ -38,6 +38,7 @@ from mutuals.returns.queries import latest_returns
 from mutuals.returns.summary import returns_version
 from mutuals.web.components import paginate, pagination
 from mutuals.web.forms import OrganisationFilterForm
+from mutuals.web.kept import kept
 from mutuals.web.views import commissioning, engagement
 from mutuals.web.views import events as event_views
 from mutuals.web.views.register import staff_control_section
@@ -80,7 +81,9 @@ def organisation_detail(request, pk: int):
             "page": organisation_page,
             "organisation": organisation,
             "may_see_returns": may_see_returns,
-            "monitoring": monitoring(organisation) if monitored else None,
+            "monitoring": kept("monitoring", (organisation.pk,), lambda: monitoring(organisation))
+            if monitored
+            else None,
             "may_upload_returns": allowed_in(viewer, "create", "submission", organisation.pk),
             "may_see_ballots": organisation.kind == OrganisationKind.PROVIDER
             and allowed_in(viewer, "view", "ballot", organisation.pk),

@@ -30,6 +30,7 @@ from mutuals.governance.register.records import record_constitution, record_staf
 from mutuals.registry.models import Organisation, OrganisationKind
 from mutuals.web.access import provider_for
 from mutuals.web.components import paginate, pagination
+from mutuals.web.kept import kept
 from mutuals.web.uploads import PROBLEMS_SHOWN, TOO_LARGE, refuse_if_too_large, saved
 
 
@@ -94,8 +95,12 @@ def staff_control_section(organisation: Organisation, viewer) -> dict | None:
     if organisation.kind != OrganisationKind.PROVIDER:
         return None
     today = timezone.localdate()
+    # Read from watched tables only, so kept until one of them changes.
+    assessment = kept(
+        "staff-control", (organisation.pk,), lambda: control.assess(organisation, today)
+    )
     return _section(
-        control.assess(organisation, today),
+        assessment,
         today,
         may_see_register=allowed_in(viewer, "view", "register", organisation.pk),
     )

@@ -37,6 +37,7 @@ from mutuals.reports.content import gather_provider
 from mutuals.reports.sentences import risk_sentence, savings_sentence
 from mutuals.returns.coverage import AsOfError, QuarterReturns, ReturnsCoverage, returns_coverage
 from mutuals.web.access import provider_for
+from mutuals.web.kept import fragments
 from mutuals.web.portfolio_cache import portfolio_figures
 
 
@@ -115,9 +116,29 @@ def portfolio(request):
     viewer = _portfolio_viewer(request)
     coverage = returns_coverage()
     choice = _as_of_choice(request, coverage)
-    figures, staff_control = portfolio_figures(
-        reports.latest_full_run(), choice.as_of(coverage), coverage
+    run = reports.latest_full_run()
+    body = fragments(
+        "portfolio",
+        (viewer.signature, choice.text, run.pk if run else 0),
+        "mutuals/workbench/portfolio_body.html",
+        lambda: _portfolio_body(viewer, coverage, choice, run),
     )
+    return render(
+        request,
+        "mutuals/workbench/portfolio.html",
+        {
+            "body": body,
+            "problems": [("#as_of", choice.problem)] if choice.problem else [],
+            "publishing": _publishing(viewer, ItemKind.PORTFOLIO),
+            "breadcrumbs": [("Home", reverse("home"))],
+        },
+        status=400 if choice.problem else 200,
+    )
+
+
+def _portfolio_body(viewer: Viewer, coverage: ReturnsCoverage, choice: AsOfChoice, run) -> dict:
+    """What the dashboard shows, for everyone with the viewer's roles."""
+    figures, staff_control = portfolio_figures(run, choice.as_of(coverage), coverage)
     totals = figures.savings.totals
     savings_chart = None
     if totals.contracts:
@@ -131,60 +152,52 @@ def portfolio(request):
             totals.price_year,
             figures.savings.options,
         )
-    return render(
-        request,
-        "mutuals/workbench/portfolio.html",
-        {
-            "figures": figures,
-            "findings": portfolio_text.findings(figures),
-            "audit_programmes": tables.audit_groups(
-                "audit-programmes",
-                "Share of annual contract value passing each test (contracts passing), by programme",
-                (*figures.audit.by_programme, figures.audit.total),
-                "Programme",
-            ),
-            "audit_commissioners": tables.audit_groups(
-                "audit-commissioners",
-                "Share of annual contract value passing each test (contracts passing), by "
-                "commissioner",
-                figures.audit.by_commissioner,
-                "Commissioner",
-            ),
-            "savings_totals": portfolio_text.savings_totals(figures),
-            "savings_finding": portfolio_text.savings_finding(figures),
-            "singles_sentence": portfolio_text.singles_sentence(list(figures.provider_results))
-            if figures.provider_results
-            else "",
-            "risk_finding": portfolio_text.risk_finding(figures),
-            "savings_chart": savings_chart,
-            "savings_svg": _inline(savings_chart.svg) if savings_chart else None,
-            # A provider's risk reasons come from its returns, which are not published:
-            # name only the providers whose returns the viewer may see, and count the rest.
-            "high_risk": [
-                {"assessment": a, "sentence": risk_sentence(a), "scorecard": True}
-                for a in figures.risk.high
-                if allowed_in(viewer, "view", "observation", a.organisation.id)
-            ],
-            "high_risk_unnamed": sum(
-                not allowed_in(viewer, "view", "observation", a.organisation.id)
-                for a in figures.risk.high
-            ),
-            "may_download": may(viewer, "view", "observation"),
-            "multiplicity_sentence": impact.multiplicity_sentence(
-                figures.run.multiplicity if figures.run else None
-            ),
-            "grade_scale": impact.GRADE_SCALE,
-            "report_pdf_url": reverse("portfolio-report-pdf") + choice.query,
-            "report_html_url": reverse("portfolio-report-html") + choice.query,
-            "as_of_options": _as_of_options(coverage, choice),
-            "as_of_problem": choice.problem,
-            "problems": [("#as_of", choice.problem)] if choice.problem else [],
-            "publishing": _publishing(viewer, ItemKind.PORTFOLIO),
-            "staff_control": staff_control,
-            "breadcrumbs": [("Home", reverse("home"))],
-        },
-        status=400 if choice.problem else 200,
-    )
+    return {
+        "figures": figures,
+        "findings": portfolio_text.findings(figures),
+        "audit_programmes": tables.audit_groups(
+            "audit-programmes",
+            "Share of annual contract value passing each test (contracts passing), by programme",
+            (*figures.audit.by_programme, figures.audit.total),
+            "Programme",
+        ),
+        "audit_commissioners": tables.audit_groups(
+            "audit-commissioners",
+            "Share of annual contract value passing each test (contracts passing), by commissioner",
+            figures.audit.by_commissioner,
+            "Commissioner",
+        ),
+        "savings_totals": portfolio_text.savings_totals(figures),
+        "savings_finding": portfolio_text.savings_finding(figures),
+        "singles_sentence": portfolio_text.singles_sentence(list(figures.provider_results))
+        if figures.provider_results
+        else "",
+        "risk_finding": portfolio_text.risk_finding(figures),
+        "savings_chart": savings_chart,
+        "savings_svg": _inline(savings_chart.svg) if savings_chart else None,
+        # A provider's risk reasons come from its returns, which are not published:
+        # name only the providers whose returns the viewer may see, and count the rest.
+        "high_risk": [
+            {"assessment": a, "sentence": risk_sentence(a), "scorecard": True}
+            for a in figures.risk.high
+            if allowed_in(viewer, "view", "observation", a.organisation.id)
+        ],
+        "high_risk_unnamed": sum(
+            not allowed_in(viewer, "view", "observation", a.organisation.id)
+            for a in figures.risk.high
+        ),
+        "may_download": may(viewer, "view", "observation"),
+        "multiplicity_sentence": impact.multiplicity_sentence(
+            figures.run.multiplicity if figures.run else None
+        ),
+        "grade_scale": impact.GRADE_SCALE,
+        "report_pdf_url": reverse("portfolio-report-pdf") + choice.query,
+        "report_html_url": reverse("portfolio-report-html") + choice.query,
+        "as_of_options": _as_of_options(coverage, choice),
+        "as_of_problem": choice.problem,
+        "problems": [("#as_of", choice.problem)] if choice.problem else [],
+        "staff_control": staff_control,
+    }
 
 
 def _portfolio_report_viewer(request) -> Viewer:
@@ -237,7 +250,32 @@ def _spc_rows(series: tuple[SeriesSpc, ...]) -> list[SpcRow]:
 
 def scorecard(request, pk: int):
     organisation = provider_for(request, pk, "view", "observation")
-    figures = gather_provider(organisation, reports.latest_full_run())
+    run = reports.latest_full_run()
+    # Everyone who may see a provider's returns sees the same scorecard.
+    body = fragments(
+        "scorecard",
+        (organisation.pk, run.pk if run else 0),
+        "mutuals/workbench/scorecard_body.html",
+        lambda: _scorecard_body(organisation, run),
+    )
+    return render(
+        request,
+        "mutuals/workbench/scorecard.html",
+        {
+            "organisation": organisation,
+            "body": body,
+            "publishing": _publishing(viewer_for(request), ItemKind.SCORECARD, organisation),
+            "breadcrumbs": [
+                ("Home", reverse("home")),
+                ("Organisations", reverse("organisations")),
+                (organisation.name, organisation.get_absolute_url()),
+            ],
+        },
+    )
+
+
+def _scorecard_body(organisation: Organisation, run) -> dict:
+    figures = gather_provider(organisation, run)
     options = figures.savings.options
     savings = []
     for row in figures.savings.contracts:
@@ -252,27 +290,17 @@ def scorecard(request, pk: int):
         )
     for alert in figures.alerts:
         alert.rule_text = RULE_TEXT.get(alert.rule, alert.rule)
-    return render(
-        request,
-        "mutuals/workbench/scorecard.html",
-        {
-            "organisation": organisation,
-            "figures": figures,
-            "grade_scale": impact.GRADE_SCALE,
-            "placebo_test": impact.PLACEBO_TEST,
-            "findings": provider_text.findings(figures),
-            "risk_sentence": risk_sentence(figures.risk),
-            "savings": savings,
-            "spc_rows": _spc_rows(figures.spc),
-            "min_points": MIN_POINTS,
-            "publishing": _publishing(viewer_for(request), ItemKind.SCORECARD, organisation),
-            "breadcrumbs": [
-                ("Home", reverse("home")),
-                ("Organisations", reverse("organisations")),
-                (organisation.name, organisation.get_absolute_url()),
-            ],
-        },
-    )
+    return {
+        "organisation": organisation,
+        "figures": figures,
+        "grade_scale": impact.GRADE_SCALE,
+        "placebo_test": impact.PLACEBO_TEST,
+        "findings": provider_text.findings(figures),
+        "risk_sentence": risk_sentence(figures.risk),
+        "savings": savings,
+        "spc_rows": _spc_rows(figures.spc),
+        "min_points": MIN_POINTS,
+    }
 
 
 def scorecard_report(request, pk: int, format_: str):
