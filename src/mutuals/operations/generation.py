@@ -24,8 +24,9 @@ from django.db import connections
 
 from mutuals.operations.models import DataGeneration
 
-# Models whose tables the portfolio's figures read (beside the observations). A test
-# (tests/operations/test_generation.py) fails when the figures read a table not here.
+# Models whose tables the portfolio's figures and the pages' kept parts read (beside the
+# observations). Tests (tests/operations/test_generation.py, tests/web/test_kept_pages.py)
+# fail when they read a table not here.
 TRACKED = (
     "registry.Service",
     "registry.Organisation",
@@ -48,6 +49,8 @@ TRACKED = (
     "events.Event",
     "events.Booking",
     "returns.Metric",
+    # Written as a survey is made, opened, closed or published; never by an answer.
+    "engagement.Survey",
 )
 TABLE = DataGeneration._meta.db_table
 PREFIX = "mutuals_generation"

@@ -22,6 +22,7 @@ also in this process's memory, which saves unpickling a large value on every req
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import threading
@@ -48,6 +49,8 @@ IN_MEMORY = 48  # values kept in this process's memory, the most recently used
 SLOT = "<!-- slot -->"  # where a kept fragment leaves room for what differs per request
 
 _memory: OrderedDict[str, object] = OrderedDict()
+# The data version a value is being made under, for the values kept while making it.
+_making: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("kept_making", default=None)
 _lock = threading.Lock()
 
 
@@ -92,7 +95,8 @@ def data_version() -> tuple[str, ...] | None:
 
 def kept(name: str, parts: tuple, make: Callable[[], T]) -> T:
     """``make()``, or what it made before for the same ``parts`` and the same data."""
-    data = data_version()
+    # A value kept while making another is of the same data: its version was read first.
+    data = _making.get() or data_version()
     if data is None:
         return make()
     digest = hashlib.sha256(repr((data, parts)).encode()).hexdigest()
@@ -103,7 +107,7 @@ def kept(name: str, parts: tuple, make: Callable[[], T]) -> T:
             return _memory[key]  # type: ignore[return-value]
     found = cache.get(key)
     if found is None:
-        found = _made(name, make)
+        found = _making_with(data, name, make)
         cache.set(key, found, KEEP_SECONDS)
     with _lock:
         _memory[key] = found
@@ -115,6 +119,14 @@ def kept(name: str, parts: tuple, make: Callable[[], T]) -> T:
 def _made(name: str, make: Callable[[], T]) -> T:
     """Where every kept value is made (tests watch here what a maker reads)."""
     return make()
+
+
+def _making_with(data: tuple, name: str, make: Callable[[], T]) -> T:
+    token = _making.set(data)
+    try:
+        return _made(name, make)
+    finally:
+        _making.reset(token)
 
 
 def fragments(

@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from mutuals import charts
-from mutuals.accounts.permissions import allowed_in, viewer_for
+from mutuals.accounts.permissions import allowed_in, viewer_for, visible
 from mutuals.contracts.models import Objective
 from mutuals.evaluation.models import Alert
 from mutuals.evaluation.monitoring import (
@@ -38,7 +38,7 @@ from mutuals.returns.queries import latest_returns
 from mutuals.returns.summary import returns_version
 from mutuals.web.components import paginate, pagination
 from mutuals.web.forms import OrganisationFilterForm
-from mutuals.web.kept import kept
+from mutuals.web.kept import fragments, kept
 from mutuals.web.views import commissioning, engagement
 from mutuals.web.views import events as event_views
 from mutuals.web.views.register import staff_control_section
@@ -68,35 +68,57 @@ def organisation_list(request):
 
 def organisation_detail(request, pk: int):
     viewer = viewer_for(request)
-    organisation_page = queries.organisation_page(pk, viewer=viewer)
-    organisation = organisation_page.organisation
-    may_see_returns = allowed_in(viewer, "view", "observation", organisation.pk)
-    monitored = may_see_returns and organisation.kind == OrganisationKind.PROVIDER
+    # 404 when there is none, or when the viewer may not see it (guessing ids reveals nothing).
+    organisation = get_object_or_404(visible(viewer, "organisation"), pk=pk)
     if "chart" in request.GET:
-        return spc_chart(request, organisation, monitored)
+        return spc_chart(request, organisation, _is_monitored(viewer, organisation))
+    # Everything but the commissioning and consultation sections is the same for everyone
+    # with the same roles, and kept; those two are made live (forms; what is upcoming now).
+    body = fragments(
+        "organisation",
+        (organisation.pk, viewer.signature),
+        "mutuals/organisations/detail_body.html",
+        lambda: _organisation_body(viewer, pk),
+    )
     return render(
         request,
         "mutuals/organisations/detail.html",
         {
-            "page": organisation_page,
             "organisation": organisation,
-            "may_see_returns": may_see_returns,
-            "monitoring": kept("monitoring", (organisation.pk,), lambda: monitoring(organisation))
-            if monitored
-            else None,
-            "may_upload_returns": allowed_in(viewer, "create", "submission", organisation.pk),
-            "may_see_ballots": organisation.kind == OrganisationKind.PROVIDER
-            and allowed_in(viewer, "view", "ballot", organisation.pk),
-            "latest_returns": latest_returns(organisation, viewer=viewer),
-            "engagement": engagement.organisation_section(viewer, organisation),
-            "may_run_surveys": organisation.kind == OrganisationKind.PROVIDER
-            and allowed_in(viewer, "create", "survey", organisation.pk),
-            "staff_control": staff_control_section(organisation, viewer),
+            "body": body,
             "consultation": event_views.provider_section(viewer, organisation),
             "commissioning": commissioning.organisation_section(viewer, organisation),
             "breadcrumbs": [("Home", reverse("home")), ("Organisations", reverse("organisations"))],
         },
     )
+
+
+def _is_monitored(viewer, organisation: Organisation) -> bool:
+    """Whether the page shows the viewer a Monitoring section: providers, to those who may
+    see their returns."""
+    return organisation.kind == OrganisationKind.PROVIDER and allowed_in(
+        viewer, "view", "observation", organisation.pk
+    )
+
+
+def _organisation_body(viewer, pk: int) -> dict:
+    organisation_page = queries.organisation_page(pk, viewer=viewer)
+    organisation = organisation_page.organisation
+    is_provider = organisation.kind == OrganisationKind.PROVIDER
+    return {
+        "page": organisation_page,
+        "organisation": organisation,
+        "may_see_returns": allowed_in(viewer, "view", "observation", organisation.pk),
+        "monitoring": kept("monitoring", (organisation.pk,), lambda: monitoring(organisation))
+        if _is_monitored(viewer, organisation)
+        else None,
+        "may_upload_returns": allowed_in(viewer, "create", "submission", organisation.pk),
+        "may_see_ballots": is_provider and allowed_in(viewer, "view", "ballot", organisation.pk),
+        "latest_returns": latest_returns(organisation, viewer=viewer),
+        "engagement": engagement.organisation_section(viewer, organisation),
+        "may_run_surveys": is_provider and allowed_in(viewer, "create", "survey", organisation.pk),
+        "staff_control": staff_control_section(organisation, viewer),
+    }
 
 
 @dataclass(frozen=True)
