@@ -174,10 +174,8 @@ def test_the_provider_page_shows_staff_control_to_all_but_names_to_few(as_role, 
     ada = Person.objects.create(organisation=health, reference="P1", name="Ada Quillfeather",
                                 role_group="senior", employed_from=dt.date(2011, 4, 1),
                                 member_from=dt.date(2011, 4, 1))  # fmt: skip
-    from django.core.cache import cache
 
     from mutuals.governance.models import ShareClass
-    from mutuals.web import kept
 
     ordinary = ShareClass.objects.create(organisation=health, name="Ordinary")
     Holding.objects.create(
@@ -196,10 +194,9 @@ def test_the_provider_page_shows_staff_control_to_all_but_names_to_few(as_role, 
 
 
 def test_the_staff_control_section_costs_the_same_queries_for_any_register(client, world):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    from django.core.cache import cache
 
     from mutuals.governance.models import ShareClass
     from mutuals.web import kept
