@@ -93,13 +93,33 @@ def test_sign_out_needs_post(client, people):
     assert client.get(reverse("sign-out")).status_code == 405
 
 
-def test_passwords_are_hashed_with_argon2(db, settings):
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
+def test_passwords_are_hashed_with_argon2id_at_owasps_cost(db, settings):
+    import mutuals.settings as product  # the module: the settings fixture holds the tests' MD5
+
+    settings.PASSWORD_HASHERS = product.PASSWORD_HASHERS
+    assert product.PASSWORD_HASHERS[0] == "mutuals.accounts.hashers.Argon2idHasher"
     user = get_user_model().objects.create_user("x@example.org", password=PASSWORD)
-    assert identify_hasher(user.password).algorithm == "argon2"
+    hasher = identify_hasher(user.password)
+    assert hasher.algorithm == "argon2"
+    assert "$argon2id$" in user.password and "m=19456,t=2,p=1" in user.password
+
+
+def test_a_password_stored_at_djangos_heavier_cost_still_signs_in_and_is_stored_again(
+    client, db, settings
+):
+    import mutuals.settings as product  # the module: the settings fixture holds the tests' MD5
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",  # Django's: 100 MiB, 8 lanes
+        *product.PASSWORD_HASHERS,
+    ]
+    user = get_user_model().objects.create_user("old@example.org", password=PASSWORD)
+    assert "m=102400,t=2,p=8" in user.password
+    settings.PASSWORD_HASHERS = product.PASSWORD_HASHERS
+    sign_in(client, "old@example.org")
+    assert client.get(reverse("account")).status_code == 200
+    user.refresh_from_db()
+    assert "m=19456,t=2,p=1" in user.password
 
 
 def test_security_headers_and_content_security_policy(client, db):
