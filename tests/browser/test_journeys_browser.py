@@ -308,3 +308,52 @@ def test_keyboard_only_commissioner_records_a_contract(page, world):
     expect(page.locator(".govuk-panel__title")).to_contain_text("Contract")
     expect(page.locator(".govuk-panel__body")).to_have_text("RTR-0099")
     assert_accessible(page, "contract-2-saved")
+
+
+def test_a_manager_creates_a_ballot_with_date_inputs_and_times(page, world):
+    """The ballot's dates are day, month and year boxes with a time box beside each moment;
+    a missing month is named in the error summary, only the month box is marked, nothing is
+    saved, and once it is typed the ballot has the dates and times given."""
+    from django.urls import reverse
+
+    from mutuals.governance.models import Ballot
+
+    person("pm@example.org", "provider_manager", world["health"])
+    sign_in_by_keyboard(page, "pm@example.org")
+    page.goto(reverse("ballot-new", args=[world["health"].pk]))
+    page.get_by_label("Question", exact=True).fill("Should we become a staff-owned mutual?")
+    page.get_by_label("Options", exact=True).fill("Yes\nNo")
+    for name, day, month, year in [
+        ("electorate_date", "1", "6", "2030"),
+        ("opens_on", "4", "6", "2030"),
+        ("closes_on", "18", "", "2030"),  # the month left out: a mistake
+    ]:
+        page.fill(f"input[name={name}-day]", day)
+        page.fill(f"input[name={name}-month]", month)
+        page.fill(f"input[name={name}-year]", year)
+    page.get_by_label("Time voting opens").fill("9:00")
+    page.get_by_label("Time voting closes").fill("5pm")
+    assert_accessible(page, "ballot-new-dates")
+    page.get_by_role("button", name="Create the ballot").click()
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("The date voting closes must include a month")
+    expect(page.locator("input[name=closes_on-month]")).to_have_class(
+        re.compile("govuk-input--error")
+    )
+    for part in ("day", "year"):
+        expect(page.locator(f"input[name=closes_on-{part}]")).not_to_have_class(
+            re.compile("govuk-input--error")
+        )
+    assert_accessible(page, "ballot-new-dates-error")
+    assert not Ballot.objects.exists()
+
+    page.fill("input[name=closes_on-month]", "6")
+    page.get_by_role("button", name="Create the ballot").click()
+    expect(page.locator("h1")).to_have_text("Should we become a staff-owned mutual?")
+    ballot = Ballot.objects.get()
+    assert (ballot.opens_at.isoformat(), ballot.closes_at.isoformat()) == (
+        "2030-06-04T08:00:00+00:00",  # 9:00 British Summer Time
+        "2030-06-18T16:00:00+00:00",
+    )

@@ -16,7 +16,13 @@ from mutuals.accounts.models import AuditEvent
 from mutuals.engagement.models import ITEM_COLUMNS, Response, Survey, SurveyLink, SurveyStatus
 from mutuals.engagement.surveys import create_survey
 from mutuals.governance.models.register import Person, RoleGroup
+from web.date_boxes import date_boxes
 from web.test_page_conventions import check_conventions
+
+OPENS_1_OCTOBER = date_boxes("opens_on", dt.date(2024, 10, 1))
+OCTOBER_TO_NOVEMBER = {**OPENS_1_OCTOBER, **date_boxes("closes_on", dt.date(2024, 11, 30))}
+CLOSES_BEFORE_OPENING = {**OPENS_1_OCTOBER, **date_boxes("closes_on", dt.date(2024, 9, 1))}
+REGISTER_1_OCTOBER = date_boxes("register_on", dt.date(2024, 10, 1))
 
 
 @pytest.fixture
@@ -56,12 +62,12 @@ def test_a_manager_creates_a_survey(manager, world):
     assert 'name="year"' in form
 
     refused = page(
-        manager.post(new, {"year": "20x4", "opens_on": "2024-10-01", "closes_on": "2024-09-01"}),
+        manager.post(new, {"year": "20x4", **CLOSES_BEFORE_OPENING}),
         400,
     )
     assert "Enter the survey year as a number" in refused
     refused = page(
-        manager.post(new, {"year": "2024", "opens_on": "2024-10-01", "closes_on": "2024-09-01"}),
+        manager.post(new, {"year": "2024", **CLOSES_BEFORE_OPENING}),
         400,
     )
     assert "The closing date must be on or after the opening date" in refused
@@ -70,8 +76,7 @@ def test_a_manager_creates_a_survey(manager, world):
             new,
             {
                 "year": "2024",
-                "opens_on": "2024-10-01",
-                "closes_on": "2024-11-30",
+                **OCTOBER_TO_NOVEMBER,
                 "group_question": "Which rota?",
             },
         ),
@@ -84,8 +89,7 @@ def test_a_manager_creates_a_survey(manager, world):
         new,
         {
             "year": "2024",
-            "opens_on": "2024-10-01",
-            "closes_on": "2024-11-30",
+            **OCTOBER_TO_NOVEMBER,
             "group_question": "Which rota?",
             "group_choices": "Days\n\nNights\n",
         },
@@ -99,7 +103,7 @@ def test_a_manager_creates_a_survey(manager, world):
     assert event.organisation == world["health"] and event.object_id == str(survey.pk)
 
     again = page(
-        manager.post(new, {"year": "2024", "opens_on": "2024-10-01", "closes_on": "2024-11-30"}),
+        manager.post(new, {"year": "2024", **OCTOBER_TO_NOVEMBER}),
         400,
     )
     assert "already has a survey for that year" in again
@@ -124,10 +128,10 @@ def test_links_go_to_the_register_once_each_or_in_a_number(manager, client, worl
     url = reverse("survey-links", args=[survey.pk])
     assert "Keep the file safe" in page(manager.get(url))
 
-    rows = read_links(manager.post(url, {"recipients": "register", "register_on": "2024-10-01"}))
+    rows = read_links(manager.post(url, {"recipients": "register", **REGISTER_1_OCTOBER}))
     assert [row["reference"] for row in rows] == ["P0", "P1", "P2"]
     assert all(row["link"].startswith("http") and "/survey/" in row["link"] for row in rows)
-    again = page(manager.post(url, {"recipients": "register", "register_on": "2024-10-01"}), 400)
+    again = page(manager.post(url, {"recipients": "register", **REGISTER_1_OCTOBER}), 400)
     assert "no links were issued" in again
 
     rows = read_links(manager.post(url, {"recipients": "count", "count": "4"}))
@@ -296,7 +300,7 @@ def test_action_pages_of_a_closed_survey_lead_back_to_it(manager, survey):
 
 def test_group_problems_are_named_on_their_fields(manager, world):
     new = reverse("survey-new", args=[world["health"].pk])
-    base = {"year": "2024", "opens_on": "2024-10-01", "closes_on": "2024-11-30"}
+    base = {"year": "2024", **OCTOBER_TO_NOVEMBER}
     cases = [
         ({"group_question": "Which rota?"}, "Enter the answers to the group question"),
         ({"group_choices": "Days"}, "Enter the group question, or clear its answers"),

@@ -26,6 +26,7 @@ from exports.conftest import (
 )
 from mutuals.contracts.models import Objective
 from mutuals.engagement.surveys import create_survey
+from web.date_boxes import date_boxes
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ def test_survey_links_download_quotes_people_from_the_register(sign_in, register
     manager = sign_in("provider_manager")
     response = manager.post(
         reverse("survey-links", args=[survey.pk]),
-        {"recipients": "register", "register_on": "2024-10-01"},
+        {"recipients": "register", **date_boxes("register_on", dt.date(2024, 10, 1))},
     )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = csv_rows(response.content.decode("utf-8"))

@@ -17,6 +17,7 @@ from governance.ballot_world import ELECTORATE_DAY, add_person
 from mutuals.accounts.models import Role
 from mutuals.governance.models import Ballot, Vote
 from web.conftest import _fresh_cache, world  # noqa: F401
+from web.date_boxes import date_boxes, moment_boxes
 from web.test_page_conventions import check_conventions
 
 VOTERS = 4
@@ -64,10 +65,10 @@ def _create(manager_client, health) -> Ballot:
         "subject": "spin_out",
         "for_option": "Yes",
         "against_option": "No",
-        "electorate_date": ELECTORATE_DAY.isoformat(),
+        **date_boxes("electorate_date", ELECTORATE_DAY),
         "members_only": "no",
-        "opens_at": f"{now - dt.timedelta(hours=1):%Y-%m-%d %H:%M}",
-        "closes_at": f"{now + dt.timedelta(days=3):%Y-%m-%d %H:%M}",
+        **moment_boxes("opens_on", "opens_time", now - dt.timedelta(hours=1)),
+        **moment_boxes("closes_on", "closes_time", now + dt.timedelta(days=3)),
     }
     response = manager_client.post(reverse("ballot-new", args=[health.pk]), form)
     assert response.status_code == 302
@@ -202,10 +203,10 @@ def test_the_form_asks_which_spin_out_option_is_for_and_against(world, people):
         "subject": "spin_out",
         "for_option": "Aye",
         "against_option": "",
-        "electorate_date": ELECTORATE_DAY.isoformat(),
+        **date_boxes("electorate_date", ELECTORATE_DAY),
         "members_only": "no",
-        "opens_at": f"{now - dt.timedelta(hours=1):%Y-%m-%d %H:%M}",
-        "closes_at": f"{now + dt.timedelta(days=3):%Y-%m-%d %H:%M}",
+        **moment_boxes("opens_on", "opens_time", now - dt.timedelta(hours=1)),
+        **moment_boxes("closes_on", "closes_time", now + dt.timedelta(days=3)),
     }
     url = reverse("ballot-new", args=[world["health"].pk])
     page = _ok(manager.post(url, form), 400)

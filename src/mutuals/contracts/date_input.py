@@ -3,6 +3,10 @@
 The boxes are named ``NAME-day``, ``NAME-month`` and ``NAME-year``. A date kept as
 ``YYYY-MM-DD`` under ``NAME`` (a draft saved in the session, or a script posting the form)
 is read too, so answers already kept stay valid.
+
+An error about some of the boxes (a missing month, a year of two digits) is a
+:class:`DatePartsError` naming them, so the page highlights only those boxes; any other
+error on the field (a date before another) highlights all three.
 """
 
 from __future__ import annotations
@@ -14,6 +18,23 @@ from django.core.exceptions import ValidationError
 
 PARTS = ("day", "month", "year")
 HINT = "For example, 1 4 2011"
+
+
+class DatePartsError(ValidationError):
+    """A date input's error that concerns only some of its boxes: ``parts``."""
+
+    def __init__(self, message: str, parts: tuple[str, ...] = PARTS):
+        super().__init__(message)
+        self.parts = parts
+
+
+def wrong_parts(errors) -> tuple[str, ...]:
+    """The boxes to highlight for a field's errors (a form's ``ErrorList``): those named by
+    its :class:`DatePartsError`, or all three if any error does not name them."""
+    found: set[str] = set()
+    for error in errors.as_data() if errors else ():
+        found.update(getattr(error, "parts", PARTS))
+    return tuple(part for part in PARTS if part in found)
 
 
 def parts_of(value) -> dict[str, str]:
@@ -69,18 +90,25 @@ class DateInputField(forms.Field):
             try:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
-                raise ValidationError(f"The {self.lowered} must be a real date") from None
+                raise DatePartsError(f"The {self.lowered} must be a real date") from None
         given = dict(zip(PARTS, (str(v).strip() for v in value), strict=False))
         if not any(given.values()):
             return None
-        missing = [part for part in PARTS if not given.get(part)]
+        missing = tuple(part for part in PARTS if not given.get(part))
         if missing:
-            raise ValidationError(f"The {self.lowered} must include a {' and a '.join(missing)}")
-        if not all(text.isdigit() for text in given.values()):
-            raise ValidationError(f"The {self.lowered} must be a real date")
+            raise DatePartsError(
+                f"The {self.lowered} must include a {' and a '.join(missing)}", missing
+            )
+        not_numbers = tuple(part for part in PARTS if not given[part].isdigit())
+        if not_numbers:
+            raise DatePartsError(f"The {self.lowered} must be a real date", not_numbers)
         if len(given["year"]) != 4:
-            raise ValidationError("Year must include 4 numbers")
+            raise DatePartsError("Year must include 4 numbers", ("year",))
+        return self._real_date(*(int(given[part]) for part in PARTS))
+
+    def _real_date(self, day: int, month: int, year: int) -> dt.date:
         try:
-            return dt.date(int(given["year"]), int(given["month"]), int(given["day"]))
+            return dt.date(year, month, day)
         except ValueError:
-            raise ValidationError(f"The {self.lowered} must be a real date") from None
+            wrong = ("month",) if not 1 <= month <= 12 else ("year",) if year < 1 else ("day",)
+            raise DatePartsError(f"The {self.lowered} must be a real date", wrong) from None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
 
+from mutuals.contracts.date_input import DateInputField
 from mutuals.governance.models import StaffVoteRecord
+from mutuals.web.time_input import TimeInputField
 
-MOMENT_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+# Each moment of the ballot, asked as a date input and a time beside it.
+MOMENTS = (("opens_at", "opens_on", "opens_time"), ("closes_at", "closes_on", "closes_time"))
 
 
 class BallotForm(forms.Form):
@@ -52,14 +55,9 @@ class BallotForm(forms.Form):
         "option counts as an abstention",
         error_messages={"max_length": "The option against must be 200 characters or fewer"},
     )
-    electorate_date = forms.DateField(
+    electorate_date = DateInputField(
         label="Electorate date",
-        help_text="Staff employed on this day can vote. For example, 2024-03-01",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        error_messages={
-            "required": "Enter the electorate date",
-            "invalid": "Enter the electorate date as a real date, such as 2024-03-01",
-        },
+        help_text="Staff employed on this day can vote. For example, 1 3 2024",
     )
     members_only = forms.ChoiceField(
         label="Who can vote",
@@ -68,24 +66,19 @@ class BallotForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select who can vote"},
     )
-    opens_at = forms.DateTimeField(
-        label="Voting opens",
-        help_text="Date and time, such as 2024-03-04 09:00",
-        input_formats=MOMENT_FORMATS,
-        error_messages={
-            "required": "Enter when voting opens",
-            "invalid": "Enter when voting opens as a date and time, such as 2024-03-04 09:00",
-        },
-    )
-    closes_at = forms.DateTimeField(
-        label="Voting closes",
-        help_text="Date and time, such as 2024-03-18 17:00",
-        input_formats=MOMENT_FORMATS,
-        error_messages={
-            "required": "Enter when voting closes",
-            "invalid": "Enter when voting closes as a date and time, such as 2024-03-18 17:00",
-        },
-    )
+    opens_on = DateInputField(label="Date voting opens", help_text="For example, 4 3 2024")
+    opens_time = TimeInputField(label="Time voting opens")
+    closes_on = DateInputField(label="Date voting closes", help_text="For example, 18 3 2024")
+    closes_time = TimeInputField(label="Time voting closes")
+
+    def clean(self):
+        """Each date and time together as ``opens_at`` and ``closes_at``, in UK time."""
+        cleaned = super().clean()
+        for moment, day, time in MOMENTS:
+            if cleaned.get(day) and cleaned.get(time):
+                naive = datetime.combine(cleaned[day], cleaned[time])
+                cleaned[moment] = timezone.make_aware(naive)
+        return cleaned
 
     def option_labels(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]
@@ -125,6 +118,8 @@ def default_times() -> dict:
     tomorrow = timezone.localdate() + timedelta(days=1)
     return {
         "electorate_date": timezone.localdate(),
-        "opens_at": f"{tomorrow:%Y-%m-%d} 09:00",
-        "closes_at": f"{tomorrow + timedelta(days=14):%Y-%m-%d} 17:00",
+        "opens_on": tomorrow,
+        "opens_time": "09:00",
+        "closes_on": tomorrow + timedelta(days=14),
+        "closes_time": "17:00",
     }

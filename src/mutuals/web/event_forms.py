@@ -7,7 +7,8 @@ from django import forms
 from django.utils import timezone
 
 from mutuals.events.models import PaymentMethod, Rate
-from mutuals.web.ballot_forms import MOMENT_FORMATS
+
+MOMENT_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
 
 
 def rate_label(rate: Rate) -> str:

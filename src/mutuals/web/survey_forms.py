@@ -8,24 +8,10 @@ from pathlib import Path
 from django import forms
 from django.utils import timezone
 
+from mutuals.contracts.date_input import DateInputField
 from mutuals.engagement.surveys import MAX_GROUP_LENGTH, MAX_LINKS
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 RESPONSE_SUFFIXES = {".csv", ".xlsx"}
-
-
-def _date_field(label: str, example: str, **kwargs) -> forms.DateField:
-    """A date typed as 2024-10-01 (or 01/10/2024); ``label`` names it in its messages."""
-    return forms.DateField(
-        label=label,
-        input_formats=DATE_FORMATS,
-        help_text=f"For example, {example}",
-        error_messages={
-            "required": f"Enter the {label.lower()}",
-            "invalid": f"Enter the {label.lower()} as a real date, such as {example}",
-        },
-        **kwargs,
-    )
 
 
 class SurveyForm(forms.Form):
@@ -49,8 +35,11 @@ class SurveyForm(forms.Form):
         "and the year",
         error_messages={"max_length": "The title must be 200 characters or fewer"},
     )
-    opens_on = _date_field("Opening date", "2024-10-01")
-    closes_on = _date_field("Closing date", "2024-11-30")
+    opens_on = DateInputField(label="Opening date", help_text="For example, 1 10 2024")
+    closes_on = DateInputField(
+        label="Closing date",
+        help_text="The last day answers are taken. For example, 30 11 2024",
+    )
     group_question = forms.CharField(
         label="Group question (optional)",
         required=False,
@@ -102,8 +91,8 @@ def survey_defaults() -> dict:
     today = timezone.localdate()
     return {
         "year": today.year,
-        "opens_on": today.isoformat(),
-        "closes_on": (today + timedelta(weeks=6)).isoformat(),
+        "opens_on": today,
+        "closes_on": today + timedelta(weeks=6),
     }
 
 
@@ -120,7 +109,11 @@ class LinksForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select who the links are for"},
     )
-    register_on = _date_field("Date of the register", "2024-10-01", required=False)
+    register_on = DateInputField(
+        label="Date of the register",
+        required=False,
+        help_text="Staff employed on this day are sent a link. For example, 1 10 2024",
+    )
     count = forms.IntegerField(
         label="Number of links",
         required=False,

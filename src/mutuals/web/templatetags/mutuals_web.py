@@ -15,7 +15,7 @@ from govuk_frontend_django.components.phase_banner import GovUKPhaseBanner
 from govuk_frontend_django.components.tag import GovUKTag
 
 from mutuals.accounts.permissions import may, viewer_for
-from mutuals.contracts.date_input import parts_of
+from mutuals.contracts.date_input import parts_of, wrong_parts
 from mutuals.engine import numbers
 from mutuals.reports import impact
 from mutuals.web import components
@@ -86,6 +86,12 @@ def phase_banner(demo: bool = False) -> str:
 def date_parts(value) -> dict[str, str]:
     """The day, month and year boxes of a GOV.UK date input, from a form field's value."""
     return parts_of(value)
+
+
+@register.filter
+def date_parts_in_error(errors) -> tuple[str, ...]:
+    """The boxes of a GOV.UK date input to highlight for a form field's errors."""
+    return wrong_parts(errors)
 
 
 @register.filter

@@ -55,15 +55,16 @@ STEP_DONE = {
     "close": "Voting is closed and the result is published",
     "tally": "The result is published",
 }
+# Where on the form each of the service's problems with a draft is shown.
 FORM_FIELDS = {
-    "question",
-    "options",
-    "subject",
-    "for_option",
-    "against_option",
-    "electorate_date",
-    "opens_at",
-    "closes_at",
+    "question": "question",
+    "options": "options",
+    "subject": "subject",
+    "for_option": "for_option",
+    "against_option": "against_option",
+    "electorate_date": "electorate_date",
+    "opens_at": "opens_on",
+    "closes_at": "closes_on",
 }
 
 
@@ -127,7 +128,7 @@ def ballot_new(request, pk: int):
             ballot = ballots.create_ballot(draft, user=request.user)
         except ballots.BallotInvalid as invalid:
             for field, reason in invalid.problems.items():
-                form.add_error(field if field in FORM_FIELDS else None, reason)
+                form.add_error(FORM_FIELDS.get(field), reason)
         else:
             return redirect(ballot)
     return render(

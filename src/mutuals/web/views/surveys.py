@@ -150,7 +150,7 @@ def issue_links(request, pk: int):
 def _problem_anchor(form: LinksForm) -> str:
     """Where on the links page a problem with the request points: the field it came from."""
     chosen = form.cleaned_data.get("recipients") if form.is_bound and form.is_valid() else None
-    return {LinksForm.REGISTER: "#id_register_on", LinksForm.COUNT: "#id_count"}.get(
+    return {LinksForm.REGISTER: "#id_register_on-day", LinksForm.COUNT: "#id_count"}.get(
         chosen, "#main-content"
     )
 
