@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from mutuals.contracts.models import Contract, ContractStatus
+from mutuals.engagement.models import Response, Survey
 from mutuals.evaluation.models import (
     Alert,
     AlertKind,
@@ -106,6 +107,38 @@ def test_staff_go_from_home_to_their_vote(page, site, world, staff_ballot, width
     link.click()
     expect(page.locator("h1")).to_have_text("Your vote")
     assert_fits(page, "home-staff-vote")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_staff_go_from_home_to_their_survey_and_answer_it(page, site, world, staff_ballot, width):
+    _, staff = staff_ballot
+    today = timezone.localdate()
+    survey = Survey.objects.create(
+        organisation=world["health"],
+        year=today.year,
+        title="Staff survey this year",
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=20),
+        min_group_size=5,
+    )
+    sign_in_directly(page, site, staff)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/")
+    link = need_link(page, "Answer the survey: Staff survey this year")
+    expect(link).to_have_attribute("href", reverse("survey-answer-signed-in", args=[survey.pk]))
+
+    link.click()
+    expect(page.locator("h1")).to_have_text("Staff survey this year")
+    assert_fits(page, "home-staff-survey")
+    page.get_by_role("group", name="I look forward to going to work").get_by_label(
+        "Strongly agree"
+    ).check()
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator(".govuk-panel__title")).to_have_text("Answers received")
+    assert_fits(page, "home-staff-survey-answered")
+    assert Response.objects.get(survey=survey).q_look_forward == 5
+    page.goto("/")
+    expect(page.locator(NEEDS)).not_to_contain_text("Answer the survey")
 
 
 @pytest.mark.parametrize("width", WIDTHS)

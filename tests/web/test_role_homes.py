@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from mutuals.accounts.models import Role
 from mutuals.contracts.models import Contract, ContractStatus
-from mutuals.engagement.models import Survey
+from mutuals.engagement.models import ITEM_COLUMNS, Response, Survey
 from mutuals.evaluation.models import Alert, AlertKind, EvaluationRun, RunStatus
 from mutuals.governance import ballots
 from mutuals.governance.models import Person, RoleGroup
@@ -99,10 +99,39 @@ def test_staff_see_the_ballot_open_to_them_and_the_survey_to_answer(
     assert "What needs you" in section
     assert f'href="{reverse("ballot-vote", args=[ballot.pk])}"' in section
     assert "Vote: Should we renew the contract with the trust?" in section
-    assert f'href="{survey.get_absolute_url()}"' in section
+    assert f'href="{reverse("survey-answer-signed-in", args=[survey.pk])}"' in section
     # A ballot they have voted in is no longer asked of them.
     ballot.electors.update(has_voted=True)
     assert "Vote:" not in needs_of(client.get(reverse("home")))
+
+
+def test_the_survey_on_a_staff_home_is_answered_in_one_click(client, world, open_ballot):
+    """The home's link is the answering page itself (not the survey's progress page): the
+    questions are there, answering works, and the survey then leaves the home."""
+    _, user = open_ballot
+    today = timezone.localdate()
+    survey = Survey.objects.create(
+        organisation=world["health"],
+        year=today.year,
+        title="Staff survey this year",
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=20),
+        min_group_size=5,
+    )
+    client.force_login(user)
+    hrefs = re.findall(r'href="([^"]+)"', needs_of(client.get(reverse("home"))))
+    answer = reverse("survey-answer-signed-in", args=[survey.pk])
+    assert answer in hrefs and survey.get_absolute_url() not in hrefs
+    form = client.get(answer)
+    assert form.status_code == 200
+    check_conventions(form.content.decode())
+    assert "I look forward to going to work" in form.content.decode()
+    assert f'action="{answer}"' in form.content.decode()
+    done = client.post(answer, dict.fromkeys(ITEM_COLUMNS, "4"))
+    assert done.status_code == 200 and "Answers received" in done.content.decode()
+    [response] = Response.objects.filter(survey=survey)
+    assert response.q_look_forward == 4 and response.group == "Frontline staff"
+    assert "Answer the survey" not in needs_of(client.get(reverse("home")))
 
 
 def test_a_manager_sees_the_returns_calendar_and_ballots_to_run(

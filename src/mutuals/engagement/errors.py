@@ -27,3 +27,11 @@ class SurveyNotOpen(SurveyError):
 
 class InvalidAnswers(SurveyError):
     """An answer is outside the 1–5 scale, or the group is not one the survey offers."""
+
+
+class NotOnRegister(SurveyError):
+    """A signed-in person is not staff on the survey's provider's register today."""
+
+
+class AlreadyAsked(SurveyError):
+    """A member of staff has answered already, or was sent a single-use link to answer with."""

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 
 from mutuals.accounts import audit
 from mutuals.engagement.errors import InvalidSurvey, SurveyError
-from mutuals.engagement.models import Invitation, Survey, SurveyLink, SurveyStatus
+from mutuals.engagement.models import Invitation, Response, Survey, SurveyLink, SurveyStatus
 from mutuals.engagement.tokens import digest, new_token
 from mutuals.exports import neutralise_text
 from mutuals.governance.models.register import STAFF_GROUPS, Person, employed_on
@@ -213,6 +213,7 @@ def close_survey(survey: Survey, *, publish: bool = False, user=None) -> Survey:
         locked.status = SurveyStatus.CLOSED
         locked.results_published = was_published or publish
         locked.save(update_fields=["status", "results_published"])
+        rewrite_responses(locked)
         audit.record(
             "survey-close",
             user=user,
@@ -224,6 +225,20 @@ def close_survey(survey: Survey, *, publish: bool = False, user=None) -> Survey:
             },
         )
     return locked
+
+
+def rewrite_responses(survey: Survey) -> int:
+    """Delete and re-insert the survey's responses in a random order (keys and answers
+    unchanged), so the rows' order no longer follows the order people answered in, which
+    for staff answering signed in is the order of their invitations. Copies of the old rows
+    that the database's free space, its write-ahead log or a backup still hold are beyond
+    this; the ballots' close goes further (:func:`mutuals.governance.ballots.lifecycle.
+    rewrite_votes`)."""
+    rows = list(Response.objects.filter(survey=survey).values())
+    random.SystemRandom().shuffle(rows)
+    Response.objects.filter(survey=survey).delete()
+    Response.objects.bulk_create((Response(**row) for row in rows), batch_size=2000)
+    return len(rows)
 
 
 def publish_results(survey: Survey, *, user=None) -> Survey:

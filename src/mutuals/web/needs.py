@@ -4,8 +4,9 @@ Every list is fetched through the permission scoping functions (:func:`visible` 
 viewer's own organisations), so nobody is told of something they may not open. Each role
 gets a few short groups of links, each one click from what it asks for:
 
-- staff: ballots open to them that they have not voted in, and surveys open in their
-  organisation;
+- staff: ballots open to them that they have not voted in, and open surveys of their
+  provider that they have not answered (nor been sent a link to), each linking to where
+  they vote or answer;
 - a provider's managers: its returns calendar, ballots and surveys to run, and recent
   comments on its published material;
 - commissioners: their contracts failing any of the six audit tests, their providers at high
@@ -28,6 +29,7 @@ from django.utils import timezone
 from mutuals.accounts.permissions import Viewer, visible
 from mutuals.contracts.audit import audit_contracts
 from mutuals.contracts.models import ContractStatus
+from mutuals.engagement.answering import staff_entries
 from mutuals.engagement.models import SurveyStatus
 from mutuals.evaluation.models import Alert, EvaluationRun, RunStatus
 from mutuals.evaluation.risk import assessed_providers, portfolio_risk
@@ -103,9 +105,13 @@ def ballots_to_vote_in(viewer: Viewer, user) -> NeedGroup:
     )
 
 
-def surveys_to_answer(viewer: Viewer) -> NeedGroup:
+def surveys_to_answer(viewer: Viewer, user) -> NeedGroup:
+    """Open surveys of the providers whose staff register has the user on it today, that
+    they have neither answered signed in nor been sent a link to: each links to the page
+    where they answer it."""
     today = timezone.localdate()
     staff_of = viewer.holding("provider_staff") | viewer.holding("provider_manager")
+    on_register = staff_entries(user, today).values("organisation_id")
     surveys = (
         visible(viewer, "survey")
         .filter(
@@ -114,6 +120,8 @@ def surveys_to_answer(viewer: Viewer) -> NeedGroup:
             opens_on__lte=today,
             closes_on__gte=today,
         )
+        .filter(organisation__in=on_register)
+        .exclude(invitations__person__user=user)
         .select_related("organisation")
         .order_by("closes_on", "pk")
     )
@@ -122,9 +130,9 @@ def surveys_to_answer(viewer: Viewer) -> NeedGroup:
         tuple(
             Need(
                 f"Answer the survey: {survey.title}",
-                survey.get_absolute_url(),
-                f"{survey.organisation.name}. Open until {survey.closes_on:%-d %B %Y}: answer "
-                "with the single-use link you were given.",
+                reverse("survey-answer-signed-in", args=[survey.pk]),
+                f"{survey.organisation.name}. Open until {survey.closes_on:%-d %B %Y}. Your "
+                "answers are anonymous.",
             )
             for survey in surveys[:SHOWN]
         ),
@@ -341,7 +349,7 @@ def needs_for(viewer: Viewer, user) -> Needs:
     groups: list[NeedGroup] = []
     staff = viewer.holding("provider_staff") | viewer.holding("provider_manager")
     if staff:
-        groups += [ballots_to_vote_in(viewer, user), surveys_to_answer(viewer)]
+        groups += [ballots_to_vote_in(viewer, user), surveys_to_answer(viewer, user)]
     if viewer.holding("provider_manager"):
         groups += [ballots_to_run(viewer), surveys_to_run(viewer), comments_on_material(viewer)]
     if viewer.holding("commissioner"):

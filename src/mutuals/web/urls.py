@@ -168,6 +168,7 @@ urlpatterns = [
     path("portfolio/", workbench.portfolio, name="portfolio"),
     path("survey/<str:token>/", engagement.answer, name="survey-answer"),
     path("surveys/<int:pk>/", engagement.results_page, name="survey-results"),
+    path("surveys/<int:pk>/answer/", engagement.answer_signed_in, name="survey-answer-signed-in"),
     path("organisations/<int:pk>/surveys/", surveys.survey_list, name="surveys"),
     path("organisations/<int:pk>/surveys/new/", surveys.survey_new, name="survey-new"),
     path("surveys/<int:pk>/links/", surveys.issue_links, name="survey-links"),

@@ -2,8 +2,10 @@
 and the engagement → quality link across the portfolio.
 
 Answering needs no sign-in: the single-use link is the only credential, and the page
-stores nothing that ties the answers to it. Every result shown or downloaded comes
-through :func:`mutuals.engagement.results.survey_results`, which suppresses small groups.
+stores nothing that ties the answers to it. Staff on the register who sign in can answer
+without a link, once (see :mod:`mutuals.engagement.answering`). Every result shown or
+downloaded comes through :func:`mutuals.engagement.results.survey_results`, which
+suppresses small groups.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -20,8 +22,20 @@ from mutuals import charts
 from mutuals.accounts.permissions import Viewer, allowed_in, may, viewer_for, visible
 from mutuals.engagement import link as quality_link
 from mutuals.engagement import queries
-from mutuals.engagement.answering import open_link, submit
-from mutuals.engagement.errors import InvalidAnswers, LinkUnknown, LinkUsed, SurveyNotOpen
+from mutuals.engagement.answering import (
+    open_link,
+    open_to_signed_in,
+    submit,
+    submit_signed_in,
+)
+from mutuals.engagement.errors import (
+    AlreadyAsked,
+    InvalidAnswers,
+    LinkUnknown,
+    LinkUsed,
+    NotOnRegister,
+    SurveyNotOpen,
+)
 from mutuals.engagement.forms import AnswerForm
 from mutuals.engagement.models import Survey
 from mutuals.engagement.results import results_table, survey_results
@@ -52,7 +66,48 @@ def answer(request, token: str):
     return render(
         request,
         "mutuals/engagement/answer.html",
-        {"survey": survey, "form": form, "token": token, "ask_group": ask_group},
+        {
+            "survey": survey,
+            "form": form,
+            "action": reverse("survey-answer", args=[token]),
+            "ask_group": ask_group,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+def answer_signed_in(request, pk: int):
+    """The same questions for a member of staff on the register who signs in instead of
+    using a link: the page their home links to. Answering records that they were asked."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied  # sent to sign in, and back here
+    survey = get_object_or_404(visible(viewer_for(request), "survey"), pk=pk)
+    try:
+        open_to_signed_in(survey, request.user)
+    except (NotOnRegister, AlreadyAsked, SurveyNotOpen) as error:
+        return _refused(request, error, signed_in=True)
+    ask_group = bool(survey.group_question)
+    data = request.POST if request.method == "POST" else None
+    form = AnswerForm(data, survey=survey, ask_group=ask_group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submit_signed_in(survey.pk, request.user, form.answers(), form.group())
+        except (NotOnRegister, AlreadyAsked, SurveyNotOpen, InvalidAnswers) as error:
+            return _refused(request, error, signed_in=True)
+        return render(
+            request, "mutuals/engagement/thanks.html", {"survey": survey, "signed_in": True}
+        )
+    return render(
+        request,
+        "mutuals/engagement/answer.html",
+        {
+            "survey": survey,
+            "form": form,
+            "action": reverse("survey-answer-signed-in", args=[survey.pk]),
+            "ask_group": ask_group,
+            "signed_in": True,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -62,15 +117,17 @@ REFUSALS = {
     LinkUsed: ("This survey link has already been used", 410),
     SurveyNotOpen: ("This survey is not taking answers", 410),
     InvalidAnswers: ("Your answers could not be saved", 400),
+    NotOnRegister: ("You cannot answer this survey here", 403),
+    AlreadyAsked: ("You cannot answer this survey again", 409),
 }
 
 
-def _refused(request, error: Exception):
+def _refused(request, error: Exception, *, signed_in: bool = False):
     heading, status = REFUSALS[type(error)]
     return render(
         request,
         "mutuals/engagement/refused.html",
-        {"heading": heading, "message": str(error)},
+        {"heading": heading, "message": str(error), "signed_in": signed_in},
         status=status,
     )
 
