@@ -1,8 +1,10 @@
-"""What a browser posts from a GOV.UK date input (and the time box beside one)."""
+"""What a browser posts from a GOV.UK date input (and the time box beside one), and how a
+page shows one in error."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 
 def date_boxes(name: str, day: dt.date) -> dict[str, str]:
@@ -17,3 +19,20 @@ def date_boxes(name: str, day: dt.date) -> dict[str, str]:
 def moment_boxes(date_name: str, time_name: str, moment: dt.datetime) -> dict[str, str]:
     """A date input and the time box beside it, filled with ``moment`` (in local time)."""
     return {**date_boxes(date_name, moment.date()), time_name: f"{moment:%H:%M}"}
+
+
+def highlighted(html: str, name: str) -> list[str]:
+    """Which of the date input ``name``'s boxes are marked as wrong."""
+    return [
+        part
+        for part in ("day", "month", "year")
+        if re.search(rf'class="[^"]*govuk-input--error[^"]*" id="id_{name}-{part}"', html)
+    ]
+
+
+def assert_refused(html: str, name: str, message: str) -> None:
+    """The error summary lists ``message``, linked to the date input's day box, and the
+    message stands by the date input too."""
+    assert "There is a problem" in html and "<title>Error: " in html
+    assert f'<a href="#id_{name}-day">{message}</a>' in html
+    assert f'<p id="id_{name}-error" class="govuk-error-message">' in html

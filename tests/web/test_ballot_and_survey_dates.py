@@ -16,7 +16,7 @@ from mutuals.engagement.models import Survey
 from mutuals.governance.models import Ballot
 from mutuals.web.time_input import parse_time
 
-from .date_boxes import date_boxes, moment_boxes
+from .date_boxes import assert_refused, date_boxes, highlighted, moment_boxes
 from .test_journeys import person
 from .test_page_conventions import check_conventions
 
@@ -50,23 +50,6 @@ def page(response, status: int) -> str:
     html = response.content.decode()
     check_conventions(html)
     return html
-
-
-def highlighted(html: str, name: str) -> list[str]:
-    """Which of the date input ``name``'s boxes are marked as wrong."""
-    return [
-        part
-        for part in ("day", "month", "year")
-        if re.search(rf'class="[^"]*govuk-input--error[^"]*" id="id_{name}-{part}"', html)
-    ]
-
-
-def assert_refused(html: str, name: str, message: str) -> None:
-    """The error summary lists ``message``, linked to the date input's day box, and the
-    message stands by the date input too."""
-    assert "There is a problem" in html and "<title>Error: " in html
-    assert f'<a href="#id_{name}-day">{message}</a>' in html
-    assert f'<p id="id_{name}-error" class="govuk-error-message">' in html
 
 
 # --- ballots -------------------------------------------------------------------------------

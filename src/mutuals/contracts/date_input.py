@@ -73,7 +73,7 @@ class DateInputField(forms.Field):
     widget = DatePartsWidget
 
     def __init__(self, *, label: str, required: bool = True, **kwargs):
-        lowered = label.lower()
+        lowered = label.removesuffix(" (optional)").lower()
         kwargs.setdefault("help_text", HINT)
         super().__init__(
             label=label,

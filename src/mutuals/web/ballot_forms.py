@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
 
 from mutuals.contracts.date_input import DateInputField
 from mutuals.governance.models import StaffVoteRecord
-from mutuals.web.time_input import TimeInputField
+from mutuals.web.time_input import TimeInputField, join_moments
 
 # Each moment of the ballot, asked as a date input and a time beside it.
 MOMENTS = (("opens_at", "opens_on", "opens_time"), ("closes_at", "closes_on", "closes_time"))
@@ -73,12 +73,7 @@ class BallotForm(forms.Form):
 
     def clean(self):
         """Each date and time together as ``opens_at`` and ``closes_at``, in UK time."""
-        cleaned = super().clean()
-        for moment, day, time in MOMENTS:
-            if cleaned.get(day) and cleaned.get(time):
-                naive = datetime.combine(cleaned[day], cleaned[time])
-                cleaned[moment] = timezone.make_aware(naive)
-        return cleaned
+        return join_moments(super().clean(), MOMENTS)
 
     def option_labels(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]

@@ -3,6 +3,10 @@
 The Design System has no time pattern of its own; services ask for the time in a labelled
 text input next to the date. This one reads the 24-hour clock (17:00, 17.00, 9:30) and the
 12-hour one (5pm, 5:30pm), and midday and midnight.
+
+A moment is asked as a date input and a time box beside it; :func:`join_moments` puts each
+pair back together in UK time (the site's time zone) and :func:`moment_initial` fills a pair
+from a stored moment.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 HINT = "For example, 17:00"
 WORDS = {"midday": dt.time(12), "noon": dt.time(12), "12noon": dt.time(12), "midnight": dt.time(0)}
@@ -43,7 +48,8 @@ class TimeInputField(forms.Field):
     govuk_width = "govuk-input--width-5"
 
     def __init__(self, *, label: str, required: bool = True, **kwargs):
-        self.lowered = label[0].lower() + label[1:]
+        plain = label.removesuffix(" (optional)")
+        self.lowered = plain[0].lower() + plain[1:]
         kwargs.setdefault("help_text", HINT)
         super().__init__(
             label=label,
@@ -59,3 +65,18 @@ class TimeInputField(forms.Field):
         if found is None:
             raise ValidationError(f"The {self.lowered} must be a real time, like 17:00")
         return found
+
+
+def join_moments(cleaned: dict, moments) -> dict:
+    """Each ``(moment, date field, time field)`` of ``moments`` whose date and time are both
+    clean, put into ``cleaned`` as ``moment``: an aware datetime read as UK time."""
+    for moment, day, time in moments:
+        if cleaned.get(day) and cleaned.get(time):
+            cleaned[moment] = timezone.make_aware(dt.datetime.combine(cleaned[day], cleaned[time]))
+    return cleaned
+
+
+def moment_initial(date_name: str, time_name: str, moment: dt.datetime) -> dict:
+    """The initial values of a date input and its time box for ``moment``, in UK time."""
+    local = timezone.localtime(moment)
+    return {date_name: local.date(), time_name: f"{local:%H:%M}"}
