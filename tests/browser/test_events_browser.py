@@ -147,3 +147,60 @@ def test_book_early_bird_then_join_a_waiting_list_and_accept_the_offer(page, sit
     expect(page.locator(".govuk-panel__title")).to_have_text("Booking confirmed")
     waiting.refresh_from_db()
     assert waiting.status == "booked"
+
+
+def test_an_organiser_gives_an_events_moments_in_date_inputs_and_time_boxes(page, site, world):
+    """Each moment of a new event is a date input with a time box beside it; a missing month
+    is named in the error summary, only that box is marked, nothing is saved, and once it is
+    typed the event has the moments given, read as UK time. So is a ticket's book-by."""
+    from django.urls import reverse
+
+    from mutuals.events.models import Event
+
+    sign_in_directly(page, site, person("organiser@example.org", "auditor"))
+    page.goto(reverse("event-new") + "?kind=learning")
+    page.get_by_label("Title").fill("Pooled budgets in practice")
+    page.get_by_label("Venue").fill("Town hall")
+    page.get_by_label("Number of places").fill("20")
+    for name, day, month, time in [
+        ("starts", "4", "6", "10:00"),
+        ("ends", "4", "", "4.30pm"),  # the month left out: a mistake
+        ("deadline", "1", "6", "17:00"),
+    ]:
+        page.fill(f"input[name={name}_on-day]", day)
+        page.fill(f"input[name={name}_on-month]", month)
+        page.fill(f"input[name={name}_on-year]", "2030")
+        page.fill(f"input[name={name}_time]", time)
+    checked(page, "event-new-dates")
+    page.get_by_role("button", name="Save as a draft").click()
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("The date the event ends must include a month")
+    error = re.compile("govuk-input--error")
+    expect(page.locator("input[name=ends_on-month]")).to_have_class(error)
+    for part in ("day", "year"):
+        expect(page.locator(f"input[name=ends_on-{part}]")).not_to_have_class(error)
+    checked(page, "event-new-dates-error")
+    assert not Event.objects.exists()
+
+    page.fill("input[name=ends_on-month]", "6")
+    page.get_by_role("button", name="Save as a draft").click()
+    expect(page.locator("h1")).to_have_text("Tickets and prices")
+    event = Event.objects.get()
+    assert [m.isoformat() for m in (event.starts_at, event.ends_at, event.booking_deadline)] == [
+        "2030-06-04T09:00:00+00:00",  # 10:00 British Summer Time
+        "2030-06-04T15:30:00+00:00",
+        "2030-06-01T16:00:00+00:00",
+    ]
+
+    page.get_by_label("Name of the rate").fill("Early bird")
+    page.get_by_label("Price in pounds").fill("40")
+    page.fill("input[name=book_by_on-day]", "1")
+    page.fill("input[name=book_by_on-month]", "5")
+    page.fill("input[name=book_by_on-year]", "2030")
+    page.get_by_label("Book-by time (optional)").fill("23:59")
+    checked(page, "event-rates-dates")
+    page.get_by_role("button", name="Add the ticket").click()
+    expect(page.locator(".govuk-summary-list")).to_contain_text("book by 1 May 2030, 23:59")
+    assert event.rates.get().book_by.isoformat() == "2030-05-01T22:59:00+00:00"

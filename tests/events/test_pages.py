@@ -16,6 +16,7 @@ from events.event_world import (
     staff_member,
 )
 from mutuals.events.models import Booking, BookingStatus, Event
+from web.date_boxes import moment_boxes
 from web.test_page_conventions import check_conventions
 
 
@@ -25,6 +26,11 @@ def page(client, url, status=200, **kwargs):
     html = response.content.decode()
     check_conventions(html)
     return html
+
+
+def at(day: dt.datetime, hour: int, minute: int = 0) -> dt.datetime:
+    """``day`` (a local moment) at ``hour``:``minute``."""
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
 def post(client, url, data, status=302):
@@ -157,8 +163,9 @@ def test_organisers_create_price_publish_and_cancel(client, people, world):
     data = {
         "title": "Pooled budgets in practice", "description": "", "venue": "Town hall",
         "online_url": "", "capacity": "20", "accessibility": "",
-        "starts_at": f"{start:%Y-%m-%d} 10:00", "ends_at": f"{start:%Y-%m-%d} 16:00",
-        "booking_deadline": f"{start - dt.timedelta(days=2):%Y-%m-%d} 17:00",
+        **moment_boxes("starts_on", "starts_time", at(start, 10)),
+        **moment_boxes("ends_on", "ends_time", at(start, 16)),
+        **moment_boxes("deadline_on", "deadline_time", at(start - dt.timedelta(days=2), 17)),
         "host": str(world["pct"].pk),
     }  # fmt: skip
     bad = post(client, url, {**data, "capacity": "none"}, status=400)
@@ -169,9 +176,9 @@ def test_organisers_create_price_publish_and_cancel(client, people, world):
     assert created["Location"] == reverse("event-rates", args=[event.pk])
     rates = reverse("event-rates", args=[event.pk])
     page(client, rates)
-    book_by = f"{start - dt.timedelta(days=20):%Y-%m-%d} 23:59"
-    post(client, rates, {"name": "Early bird", "price": "40", "book_by": book_by, "staff_of": ""})
-    post(client, rates, {"name": "Standard", "price": "60", "book_by": "", "staff_of": ""})
+    book_by = moment_boxes("book_by_on", "book_by_time", at(start - dt.timedelta(days=20), 23, 59))
+    post(client, rates, {"name": "Early bird", "price": "40", **book_by, "staff_of": ""})
+    post(client, rates, {"name": "Standard", "price": "60", "staff_of": ""})
     post(client, reverse("event-publish", args=[event.pk]), {})
     event.refresh_from_db()
     assert event.status == "published" and event.rates.count() == 2
@@ -196,8 +203,10 @@ def test_a_provider_manager_arranges_a_consultation_meeting(client, people, worl
     post(client, url, {
         "title": "Your questions on spinning out", "description": "", "venue": "Staff room",
         "online_url": "", "capacity": "40", "accessibility": "",
-        "starts_at": f"{start:%Y-%m-%d} 12:00", "ends_at": f"{start:%Y-%m-%d} 13:00",
-        "booking_deadline": f"{start:%Y-%m-%d} 09:00", "provider": str(world["health"].pk),
+        **moment_boxes("starts_on", "starts_time", at(start, 12)),
+        **moment_boxes("ends_on", "ends_time", at(start, 13)),
+        **moment_boxes("deadline_on", "deadline_time", at(start, 9)),
+        "provider": str(world["health"].pk),
         "ballot": "",
     })  # fmt: skip
     event = Event.objects.get()

@@ -6,9 +6,16 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from mutuals.contracts.date_input import DateInputField
 from mutuals.events.models import PaymentMethod, Rate
+from mutuals.web.time_input import TimeInputField, join_moments
 
-MOMENT_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+# Each moment of an event, asked as a date input and a time beside it (read as UK time).
+MOMENTS = (
+    ("starts_at", "starts_on", "starts_time"),
+    ("ends_at", "ends_on", "ends_time"),
+    ("booking_deadline", "deadline_on", "deadline_time"),
+)
 
 
 def rate_label(rate: Rate) -> str:
@@ -127,19 +134,6 @@ class BillingForm(forms.Form):
             del self.fields["purchase_order"]
 
 
-def _moment(label: str, example: str) -> forms.DateTimeField:
-    lowered = label[0].lower() + label[1:]
-    return forms.DateTimeField(
-        label=label,
-        help_text=f"Date and time in UK time, such as {example}",
-        input_formats=MOMENT_FORMATS,
-        error_messages={
-            "required": f"Enter the {lowered}",
-            "invalid": f"Enter the {lowered} as a date and time, such as {example}",
-        },
-    )
-
-
 class EventForm(forms.Form):
     title = forms.CharField(
         label="Title",
@@ -152,8 +146,10 @@ class EventForm(forms.Form):
     description = forms.CharField(
         label="Description", required=False, widget=forms.Textarea, max_length=5000
     )
-    starts_at = _moment("Start", "2026-06-04 10:00")
-    ends_at = _moment("End", "2026-06-04 16:00")
+    starts_on = DateInputField(label="Date the event starts", help_text="For example, 4 6 2026")
+    starts_time = TimeInputField(label="Time the event starts")
+    ends_on = DateInputField(label="Date the event ends", help_text="For example, 4 6 2026")
+    ends_time = TimeInputField(label="Time the event ends")
     venue = forms.CharField(
         label="Venue",
         required=False,
@@ -180,7 +176,12 @@ class EventForm(forms.Form):
             "max_value": "There can be at most 100,000 places",
         },
     )
-    booking_deadline = _moment("Booking deadline", "2026-06-01 17:00")
+    deadline_on = DateInputField(
+        label="Date booking closes",
+        help_text="No one can book after this, and it must be no later than the start. "
+        "For example, 1 6 2026",
+    )
+    deadline_time = TimeInputField(label="Time booking closes")
     accessibility = forms.CharField(
         label="Accessibility",
         required=False,
@@ -188,6 +189,11 @@ class EventForm(forms.Form):
         max_length=2000,
         help_text="Step-free access, hearing loops, quiet rooms, toilets, how to ask for more",
     )
+
+    def clean(self):
+        """Each date and time together as ``starts_at``, ``ends_at`` and
+        ``booking_deadline``, in UK time."""
+        return join_moments(super().clean(), MOMENTS)
 
 
 class ConsultationForm(EventForm):
@@ -242,16 +248,13 @@ class NewRateForm(forms.Form):
             "max_decimal_places": "Enter the price in pounds and pence, such as 45.50",
         },
     )
-    book_by = forms.DateTimeField(
-        label="Book by (optional)",
+    book_by_on = DateInputField(
+        label="Book-by date (optional)",
         required=False,
-        input_formats=MOMENT_FORMATS,
-        help_text="The rate can be chosen until this moment, such as 2026-05-01 23:59. "
-        "Leave empty for a rate open until booking closes",
-        error_messages={
-            "invalid": "Enter the book-by moment as a date and time, such as 2026-05-01 23:59"
-        },
+        help_text="The ticket can be chosen until this date and time. Leave both empty for a "
+        "ticket open until booking closes. For example, 1 5 2026",
     )
+    book_by_time = TimeInputField(label="Book-by time (optional)", required=False)
     staff_of = forms.TypedChoiceField(
         label="Only for staff of (optional)", coerce=int, required=False, empty_value=None
     )
@@ -261,6 +264,20 @@ class NewRateForm(forms.Form):
         self.fields["staff_of"].choices = [("", "Anyone may choose it")] + [
             (p.pk, p.name) for p in providers
         ]
+
+    def clean(self):
+        """The book-by date and time together as ``book_by`` (None if both are empty)."""
+        cleaned = join_moments(super().clean(), [("book_by", "book_by_on", "book_by_time")])
+        cleaned.setdefault("book_by", None)
+        for given, missing, other in [
+            ("book_by_on", "book_by_time", "book-by time"),
+            ("book_by_time", "book_by_on", "book-by date"),
+        ]:
+            if cleaned.get(given) and not self.has_error(missing) and not cleaned.get(missing):
+                self.add_error(
+                    missing, f"Enter the {other}, or leave the book-by date and time empty"
+                )
+        return cleaned
 
 
 class CancelEventForm(forms.Form):

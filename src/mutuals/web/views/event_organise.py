@@ -23,17 +23,18 @@ from mutuals.governance.models import Ballot, BallotStatus
 from mutuals.registry.models import Organisation, OrganisationKind
 from mutuals.web.access import posted
 from mutuals.web.event_forms import (
+    MOMENTS,
     CancelEventForm,
     ConsultationForm,
     LearningForm,
     NewRateForm,
 )
+from mutuals.web.time_input import moment_initial
 from mutuals.web.views.events import crumbs, event_detail, visible_event
 
-FIELDS = (
-    "title", "description", "starts_at", "ends_at", "venue", "online_url", "capacity",
-    "booking_deadline", "accessibility",
-)  # fmt: skip
+FIELDS = ("title", "description", "venue", "online_url", "capacity", "accessibility")
+# Where on the form the service's problem with a moment is shown: its date input.
+MOMENT_FIELDS = {moment: day for moment, day, _time in MOMENTS}
 
 
 def _organised(request, pk: int) -> Event:
@@ -89,6 +90,7 @@ def _draft(kind: str, data: dict, event: Event | None = None) -> organising.Even
 
 def _show_problems(form, error: EventInvalid) -> None:
     for field, reason in error.problems.items():
+        field = MOMENT_FIELDS.get(field, field)
         form.add_error(field if field in form.fields else None, reason)
 
 
@@ -131,8 +133,8 @@ def event_new(request):
 def event_edit(request, pk: int):
     event = _organised(request, pk)
     initial = {name: getattr(event, name) for name in FIELDS}
-    for name in ("starts_at", "ends_at", "booking_deadline"):
-        initial[name] = timezone.localtime(initial[name]).strftime("%Y-%m-%d %H:%M")
+    for moment, day, time in MOMENTS:
+        initial |= moment_initial(day, time, getattr(event, moment))
     initial |= {"provider": event.provider_id, "ballot": event.ballot_id, "host": event.host_id}
     form = _form(request, event.kind, posted(request), initial=initial)
     for fixed in ("provider", "host"):
