@@ -14,6 +14,7 @@ from accounts.conftest import _fast_hashing, make_user  # noqa: F401
 from mutuals.accounts.models import AuditEvent
 from mutuals.governance.models import Constitution, Holding, Person, StaffVoteRecord
 from web.conftest import _fresh_cache, world  # noqa: F401
+from web.date_boxes import date_boxes
 from web.test_page_conventions import check_conventions
 
 PEOPLE = (
@@ -134,7 +135,10 @@ def test_record_a_constitution_and_a_staff_vote(as_role, world):
     client = as_role("provider_manager")
     url = reverse("register-constitution", args=[health.pk])
     check_conventions(client.get(url).content.decode())
-    invalid = client.post(url, {"effective_from": "2011-02-30", "profit_reinvested_min": "150"})
+    invalid = client.post(
+        url, {**date_boxes("effective_from", dt.date(2011, 2, 1)), "effective_from-day": "30",
+              "profit_reinvested_min": "150"},
+    )  # fmt: skip
     assert invalid.status_code == 400
     html = invalid.content.decode()
     check_conventions(html)
@@ -142,7 +146,7 @@ def test_record_a_constitution_and_a_staff_vote(as_role, world):
     assert "Select whether the constitution has an asset lock" in html
     assert "must be 100 or less" in html
     answers = {
-        "effective_from": "2011-04-01", "asset_lock": "no",
+        **date_boxes("effective_from", dt.date(2011, 4, 1)), "asset_lock": "no",
         "member_voting": "one_member_one_vote", "staff_membership_open": "yes",
         "profit_reinvested_min": "65",
     }  # fmt: skip
@@ -155,7 +159,7 @@ def test_record_a_constitution_and_a_staff_vote(as_role, world):
     url = reverse("register-staff-vote", args=[health.pk])
     check_conventions(client.get(url).content.decode())
     vote = {
-        "subject": "spin_out", "held_on": "2011-01-20", "question": "Should we spin out?",
+        "subject": "spin_out", **date_boxes("held_on", dt.date(2011, 1, 20)), "question": "Should we spin out?",
         "electorate": "100", "votes_for": "60", "votes_against": "50", "abstentions": "0",
         "source": "Returning officer's report",
     }  # fmt: skip

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from django import forms
 
+from mutuals.contracts.date_input import DateInputField
 from mutuals.governance.models.register import Constitution, MemberVoting, StaffVoteRecord
 from mutuals.governance.register.records import ConstitutionFacts, RecordedVote
 
 SUFFIXES = {".csv", ".xlsx"}
-DATE_HINT = "For example, 2011-04-01"
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
@@ -53,18 +53,6 @@ class RegisterUploadForm(forms.Form):
         return cleaned
 
 
-def _date(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        help_text=DATE_HINT,
-        input_formats=["%Y-%m-%d"],
-        error_messages={
-            "required": f"Enter the {label.lower()}",
-            "invalid": f"The {label.lower()} must be a real date, like 2011-04-01",
-        },
-    )
-
-
 def _yes_no(label: str, required_message: str) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
@@ -75,7 +63,7 @@ def _yes_no(label: str, required_message: str) -> forms.ChoiceField:
 
 
 class ConstitutionForm(forms.Form):
-    effective_from = _date("Date it took effect")
+    effective_from = DateInputField(label="Date it took effect")
     asset_lock = _yes_no(
         "Does it lock the assets for community or public benefit?",
         "Select whether the constitution has an asset lock",
@@ -151,7 +139,7 @@ class StaffVoteForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select what the vote was about"},
     )
-    held_on = _date("Date of the vote")
+    held_on = DateInputField(label="Date of the vote")
     question = forms.CharField(
         label="Question put to staff",
         max_length=300,
