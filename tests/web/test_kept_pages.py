@@ -25,6 +25,7 @@ from mutuals.evaluation.services import EvaluationConfig, create_run, execute
 from mutuals.operations import generation
 from mutuals.registry.models import Organisation
 from mutuals.web import kept
+from mutuals.web.views.open_data import FORMATS, TABLES
 
 # Read by kept values without the token: the returns carry a version of their own, and a
 # survey's answers are fixed once it closes (it takes no more), and only a closed survey's
@@ -100,8 +101,12 @@ def test_what_pages_keep_is_made_only_from_watched_tables(demo, monkeypatch):
     client = _signed_in("auditor")
     for path in _paths():
         _page(client.get(path))
+    for name in TABLES:  # open data, the same for everyone
+        for format_ in FORMATS:
+            assert client.get(f"/open-data/{name}.{format_}").status_code == 200
+    assert client.get("/open-data/contracts.ocds.json").status_code == 200
     made = {"portfolio", "portfolio-figures", "scorecard", "evaluation-run", "contracts"}
-    made |= {"organisation", "monitoring", "staff-control"}
+    made |= {"organisation", "monitoring", "staff-control", "open-data"}
     assert made <= set(read), sorted(read)
     allowed = set(generation.tracked_tables()) | RETURNS | FROZEN | {generation.TABLE}
     unwatched = {
@@ -145,6 +150,14 @@ def test_a_kept_page_is_the_page_made_afresh_for_each_role(demo):
             assert got == afresh[who, path], f"{path} for the {who} differs once kept"
     # The roles really do see different pages, so the comparison means something.
     assert afresh["auditor", "/contracts/"] != afresh["commissioner A", "/contracts/"]
+
+
+def test_open_data_is_kept_until_its_data_changes(demo, client):
+    first = client.get("/open-data/contracts.csv").content
+    assert client.get("/open-data/contracts.csv").content == first
+    contract = Contract.objects.order_by("pk").first()
+    Contract.objects.filter(pk=contract.pk).update(title="A retitled contract")
+    assert b"A retitled contract" in client.get("/open-data/contracts.csv").content
 
 
 def test_a_write_to_a_watched_table_shows_on_the_next_kept_page(demo):

@@ -26,6 +26,7 @@ from mutuals.contracts.ocds import export_release_package
 from mutuals.exports import neutralise_frame
 from mutuals.registry.models import ProgrammeMembership
 from mutuals.returns.models import Metric
+from mutuals.web.kept import kept
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 
@@ -202,28 +203,41 @@ def open_data(request):
 
 
 def download(request, table: str, format_: str):
+    """A table of open data: the same for everyone, so each file is made once per version
+    of the data behind it and kept (:mod:`mutuals.web.kept`)."""
     if table not in TABLES or format_ not in FORMATS:
         raise Http404("No such table")
-    return frame_download(TABLES[table].build(), format_, table)
+    body = kept("open-data", (table, format_), lambda: frame_file(TABLES[table].build(), format_))
+    return _attachment(body, FORMATS[format_], f"{table}.{format_}")
 
 
 def frame_download(frame: pl.DataFrame, format_: str, stem: str) -> HttpResponse:
-    """``frame`` as a CSV or Parquet attachment named ``stem.format_`` (a key of FORMATS).
+    """``frame`` as a CSV or Parquet attachment named ``stem.format_`` (a key of FORMATS)."""
+    return _attachment(frame_file(frame, format_), FORMATS[format_], f"{stem}.{format_}")
 
-    CSV is opened in spreadsheets, so its formula-like text is neutralised; Parquet is
-    read by programs, which are given the text as it is."""
+
+def frame_file(frame: pl.DataFrame, format_: str) -> bytes:
+    """``frame`` as a CSV or Parquet file. CSV is opened in spreadsheets, so its
+    formula-like text is neutralised; Parquet is read by programs, which are given the text
+    as it is."""
     buffer = io.BytesIO()
     if format_ == "csv":
         neutralise_frame(frame).write_csv(buffer)
     else:
         frame.write_parquet(buffer)
-    return _attachment(buffer.getvalue(), FORMATS[format_], f"{stem}.{format_}")
+    return buffer.getvalue()
 
 
 def ocds_package(request):
-    package = export_release_package(visible(ANONYMOUS, "contract"), viewer=ANONYMOUS)
-    body = json.dumps(package, indent=2, ensure_ascii=False).encode()
+    """Every published contract as an OCDS release package, dated when it was made: kept
+    until the data behind it changes (:mod:`mutuals.web.kept`)."""
+    body = kept("open-data", ("ocds",), _ocds_file)
     return _attachment(body, "application/json", "contracts.ocds.json")
+
+
+def _ocds_file() -> bytes:
+    package = export_release_package(visible(ANONYMOUS, "contract"), viewer=ANONYMOUS)
+    return json.dumps(package, indent=2, ensure_ascii=False).encode()
 
 
 def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
