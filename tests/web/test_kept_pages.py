@@ -75,7 +75,8 @@ def _paths() -> list[str]:
         f"/evaluation/{run.pk}/",
         f"/evaluation/{run.pk}/?method=did&verdict=",
         "/contracts/",
-        "/contracts/?sort=-value&page=2",
+        "/contracts/?sort=value&order=desc&page=2",
+        "/contracts/?status=sideways&q=trust",
         f"/contracts/?commissioner={spin_out.pk}",
     ]
 
@@ -150,6 +151,31 @@ def test_a_kept_page_is_the_page_made_afresh_for_each_role(demo):
             assert got == afresh[who, path], f"{path} for the {who} differs once kept"
     # The roles really do see different pages, so the comparison means something.
     assert afresh["auditor", "/contracts/"] != afresh["commissioner A", "/contracts/"]
+
+
+def test_only_the_choices_a_page_offers_are_kept(demo, monkeypatch):
+    """Free text and refused values are made live: no one can fill the cache with
+    variants of a page."""
+    made = []
+    monkeypatch.setattr(kept, "_made", lambda name, make: (made.append(name), make())[1])
+    client = _signed_in("auditor")
+    run = EvaluationRun.objects.filter(status="done").order_by("-pk").first()
+    for path in (
+        "/contracts/?q=trust",
+        "/contracts/?status=sideways",
+        "/contracts/?page=999999",
+        f"/evaluation/{run.pk}/?verdict=nonsense",
+    ):
+        assert client.get(path).status_code == 200
+    assert "contracts" not in made and "evaluation-run" not in made
+    for path in ("/contracts/?status=terminated&page=1", f"/evaluation/{run.pk}/?method=did"):
+        assert client.get(path).status_code == 200
+    assert {"contracts", "evaluation-run"} <= set(made)
+    # A parameter the page does not read changes nothing, and is not repeated in its links.
+    made.clear()
+    plain = _page(client.get("/contracts/?status=terminated&page=1"))
+    assert _page(client.get("/contracts/?status=terminated&page=1&utm=x")) == plain
+    assert made == [] and "utm" not in plain
 
 
 def test_open_data_is_kept_until_its_data_changes(demo, client):

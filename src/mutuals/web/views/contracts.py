@@ -2,6 +2,10 @@
 audit, and, for those who may see the provider's returns, its savings against the
 counterfactual."""
 
+import copy
+import functools
+
+from django.http import QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,17 +29,27 @@ from mutuals.web.contract_table import (
 )
 from mutuals.web.kept import kept
 
+MAX_KEPT_PAGE = 100
+
 
 def contract_list(request):
     viewer = viewer_for(request)
+    # Only the parameters the page reads: links on it repeat them, and nothing else.
+    scoped = copy.copy(request)
+    scoped.GET = QueryDict(mutable=True)
+    for name in (*ContractTableForm.base_fields, *map(test_field, TEST_CODES), "page"):
+        scoped.GET.setlist(name, request.GET.getlist(name))
+    form = ContractTableForm(scoped.GET, viewer=viewer, programmes=programme_choices())
     if request.GET.get("download") == "csv":
-        form = ContractTableForm(request.GET, viewer=viewer, programmes=programme_choices())
         return contracts_csv(contract_table(viewer, form.filters()))
-    title, body = kept(
-        "contracts",
-        (viewer.signature, sorted(request.GET.lists())),
-        lambda: _contract_list(request, viewer),
-    )
+    make = functools.partial(_contract_list, scoped, viewer, form)
+    page = scoped.GET.get("page", "1")
+    # Kept for the choices the form offers, a page at a time; a search's free text, or a
+    # value the form refuses, is made live, so no one can fill the cache with variants.
+    if form.filters()["q"] or form.errors or not (page.isdigit() and int(page) <= MAX_KEPT_PAGE):
+        title, body = make()
+    else:
+        title, body = kept("contracts", (viewer.signature, sorted(scoped.GET.lists())), make)
     return render(
         request,
         "mutuals/contracts/list.html",
@@ -43,9 +57,8 @@ def contract_list(request):
     )
 
 
-def _contract_list(request, viewer) -> tuple[str, str]:
+def _contract_list(request, viewer, form: ContractTableForm) -> tuple[str, str]:
     """The page's title and its table with filters, for the viewer's roles and the query."""
-    form = ContractTableForm(request.GET, viewer=viewer, programmes=programme_choices())
     filters = form.filters()
     table = contract_table(viewer, filters)
     page = paginate(request, table.rows)

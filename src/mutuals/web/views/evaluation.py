@@ -9,11 +9,15 @@ portfolio-wide evaluation (auditors, commissioners) see these pages.
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from mutuals.accounts.permissions import may, viewer_for
@@ -116,12 +120,16 @@ def run_detail(request, pk: int):
         filters = ResultFilterForm(query, results=every_result).filters()
         return results_csv(run, _ordered(filtered(every_result, filters)))
     may_replicate = run.status == RunStatus.DONE and may(viewer, "view", "observation")
-    results_html = fragments(
-        "evaluation-run",
-        (run.pk, run.status, sorted(query.lists()), may_replicate),
-        "mutuals/evaluation/run_results.html",
-        lambda: _run_results(run, query, may_replicate),
-    )
+    parts = (run.pk, run.status, sorted(query.lists()), may_replicate)
+    template = "mutuals/evaluation/run_results.html"
+    make = functools.partial(_run_results, run, query, may_replicate)
+    # Kept for the filters' own choices; a value they refuse is shown live, so no one can
+    # fill the cache with variants.
+    every_result = EvaluationResult.objects.filter(run=run)
+    if ResultFilterForm(query, results=every_result).is_valid():
+        results_html = fragments("evaluation-run", parts, template, make)
+    else:
+        results_html = [mark_safe(render_to_string(template, make()))]
     return render(
         request,
         "mutuals/evaluation/run.html",
