@@ -78,9 +78,14 @@ def _day(text: str | None) -> date | None:
 
 def returns_version() -> str:
     """The returns' version: two primary-key lookups, never a scan of the table."""
-    newest_row = Observation.objects.order_by().aggregate(n=Max("pk"))["n"] or 0
-    newest_submission = Submission.objects.order_by().aggregate(n=Max("pk"))["n"] or 0
-    return f"{newest_row}.{newest_submission}"
+    newest_row = Observation.objects.order_by().aggregate(n=Max("pk"))["n"]
+    newest_submission = Submission.objects.order_by().aggregate(n=Max("pk"))["n"]
+    return version_of(newest_row, newest_submission)
+
+
+def version_of(newest_row: int | None, newest_submission: int | None) -> str:
+    """The returns' version from the newest observation's and submission's ids."""
+    return f"{newest_row or 0}.{newest_submission or 0}"
 
 
 def current_summary() -> Summary:

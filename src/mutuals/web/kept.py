@@ -41,6 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 from mutuals import config
 from mutuals.operations import generation
 from mutuals.returns.models import Observation, Submission
+from mutuals.returns.summary import version_of
 
 T = TypeVar("T")
 
@@ -86,7 +87,7 @@ def data_version() -> tuple[str, ...] | None:
     token, newest_row, newest_submission = found
     return (
         token,
-        f"{newest_row or 0}.{newest_submission or 0}",
+        version_of(newest_row, newest_submission),
         timezone.localdate().isoformat(),
         _settings_digest(),
         _code_version(),

@@ -6,16 +6,13 @@ contracts with their objectives audit, objectives and the metric catalogue. Neve
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
-from django.core.cache import cache
-from django.db.models import CharField, Count, F, Max, Min
-from django.db.models.functions import Cast
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -105,30 +102,12 @@ def metrics_table() -> pl.DataFrame:
 
 
 def engagement_table() -> pl.DataFrame:
-    """Published survey results. Worked out from every answer, so kept in the cache under
-    what they are made from: each published survey's row as it stands, and how many
-    answers those surveys have, with their first and last ids (only closed surveys publish results, and answers are not
-    taken once a survey closes)."""
-    from mutuals.engagement.models import Response
-    from mutuals.engagement.queries import result_surveys, visible_results
+    """Published survey results (scored once per set of answers: see
+    :func:`mutuals.engagement.results.survey_results`)."""
+    from mutuals.engagement.queries import visible_results
     from mutuals.engagement.results import results_table
 
-    surveys = [tuple(row.values()) for row in result_surveys(ANONYMOUS).values()]
-    answers = Response.objects.filter(survey_id__in=[row[0] for row in surveys]).aggregate(
-        # Random ids, compared as text (PostgreSQL has no MIN of a uuid): a new answer shows.
-        n=Count("pk"),
-        first=Min(Cast("pk", CharField())),
-        last=Max(Cast("pk", CharField())),
-    )
-    key = (
-        "open-data:staff-engagement:"
-        + hashlib.sha256(repr((surveys, answers)).encode()).hexdigest()
-    )
-    table = cache.get(key)
-    if table is None:
-        table = results_table(visible_results(ANONYMOUS))
-        cache.set(key, table, 24 * 3600)
-    return table
+    return results_table(visible_results(ANONYMOUS))
 
 
 def learning_events_table() -> pl.DataFrame:
