@@ -13,8 +13,7 @@ import pytest
 from django.urls import reverse
 
 from mutuals.events.models import Event, Rate
-from web.date_boxes import assert_refused, highlighted, moment_boxes
-from web.test_page_conventions import check_conventions
+from web.date_boxes import assert_refused, highlighted, moment_boxes, page
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 STARTS = dt.datetime(2030, 6, 4, 10, 0, tzinfo=LONDON)  # British Summer Time: 09:00 UTC
@@ -51,13 +50,6 @@ def learning_data(world) -> dict:
 
 def new_event(kind: str = "learning") -> str:
     return reverse("event-new") + f"?kind={kind}"
-
-
-def page(response, status: int) -> str:
-    assert response.status_code == status, response.content.decode()[:2000]
-    html = response.content.decode()
-    check_conventions(html)
-    return html
 
 
 def time_box(html: str, name: str) -> str | None:

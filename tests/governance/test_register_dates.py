@@ -13,8 +13,7 @@ from django.urls import reverse
 from accounts.conftest import _fast_hashing, make_user  # noqa: F401
 from mutuals.governance.models import Constitution, StaffVoteRecord
 from web.conftest import _fresh_cache, world  # noqa: F401
-from web.date_boxes import assert_refused, date_boxes, highlighted
-from web.test_page_conventions import check_conventions
+from web.date_boxes import assert_refused, date_boxes, highlighted, page
 
 CONSTITUTION = {
     **date_boxes("effective_from", dt.date(2011, 4, 1)),
@@ -39,13 +38,6 @@ VOTE = {
 def manager(client, world):
     client.force_login(make_user("pm@example.org", "provider_manager", world["health"]))
     return client
-
-
-def page(response, status: int) -> str:
-    assert response.status_code == status, response.content.decode()[:2000]
-    html = response.content.decode()
-    check_conventions(html)
-    return html
 
 
 @pytest.mark.parametrize(

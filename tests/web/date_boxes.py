@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from .test_page_conventions import check_conventions
+
 
 def date_boxes(name: str, day: dt.date) -> dict[str, str]:
     """The day, month and year boxes of the date input ``name``, filled with ``day``."""
@@ -36,3 +38,11 @@ def assert_refused(html: str, name: str, message: str) -> None:
     assert "There is a problem" in html and "<title>Error: " in html
     assert f'<a href="#id_{name}-day">{message}</a>' in html
     assert f'<p id="id_{name}-error" class="govuk-error-message">' in html
+
+
+def page(response, status: int) -> str:
+    """The page's HTML, once it has answered ``status`` and keeps the site's conventions."""
+    assert response.status_code == status, response.content.decode()[:2000]
+    html = response.content.decode()
+    check_conventions(html)
+    return html

@@ -16,9 +16,8 @@ from mutuals.engagement.models import Survey
 from mutuals.governance.models import Ballot
 from mutuals.web.time_input import parse_time
 
-from .date_boxes import assert_refused, date_boxes, highlighted, moment_boxes
+from .date_boxes import assert_refused, date_boxes, highlighted, moment_boxes, page
 from .test_journeys import person
-from .test_page_conventions import check_conventions
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 OPENS = dt.datetime(2030, 6, 4, 9, 0, tzinfo=LONDON)  # British Summer Time: 08:00 UTC
@@ -43,13 +42,6 @@ SURVEY = {
 def manager(client, world):
     client.force_login(person("pm@example.org", "provider_manager", world["health"]))
     return client
-
-
-def page(response, status: int) -> str:
-    assert response.status_code == status, response.content.decode()[:2000]
-    html = response.content.decode()
-    check_conventions(html)
-    return html
 
 
 # --- ballots -------------------------------------------------------------------------------
