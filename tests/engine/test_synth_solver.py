@@ -80,7 +80,9 @@ def test_warm_starts_reach_the_same_weights():
     nearby = solve_simplex(a * 1.01 + 0.01, b)
     vertex = np.eye(60)[17]
     for warm in (cold, nearby, vertex, rng.dirichlet(np.ones(60)), np.ones(60) * 3):
-        np.testing.assert_allclose(solve_simplex(a, b, warm), cold, atol=1e-12)
+        # The same weights to the solver's own tolerance: a weight at zero may keep a few
+        # units of 1e-12 by one path and not another, by how the processor adds.
+        np.testing.assert_allclose(solve_simplex(a, b, warm), cold, atol=1e-10)
 
 
 @pytest.mark.parametrize(
