@@ -103,11 +103,9 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.parse(_env["DATABASE_URL"], conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Page size, journal and syncing are set as each connection is made, by
+    # mutuals.operations.sqlite.
     DATABASES["default"]["OPTIONS"] = {
-        # 16 KiB pages (set only as a new database is made, before WAL): the big reads and
-        # bulk imports of returns touch a quarter as many pages, and a big import's commit
-        # takes half the time of one with SQLite's default 4 KiB.
-        "init_command": "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }

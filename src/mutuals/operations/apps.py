@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -17,3 +18,6 @@ class OperationsConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate (and a test database's flush): triggers on any new table.
         post_migrate.connect(_install_triggers, sender=self, dispatch_uid="data-generation")
+        from mutuals.operations import sqlite
+
+        connection_created.connect(sqlite.prepare, dispatch_uid="sqlite-set-up")
