@@ -196,7 +196,7 @@ PATHS: dict[str, ModelPaths] = {
         _model("contracts.Objective"), "contract__provider", "contract__commissioners"
     ),
     "observation": ModelPaths(_model("returns.Observation"), "organisation"),
-    "submission": ModelPaths(_model("returns.Submission"), "observations__organisation"),
+    "submission": ModelPaths(_model("returns.Submission"), "carried__organisation"),
     "audit_event": ModelPaths(_model("accounts.AuditEvent"), "organisation"),
     "ballot": ModelPaths(_model("governance.Ballot"), "organisation"),
     "survey": ModelPaths(_model("engagement.Survey"), "organisation"),
@@ -290,11 +290,16 @@ def viewer_for(request) -> Viewer:
     return viewer
 
 
-# Kinds made of another kind's rows, each row some provider's own: (the row kind, the row's
-# link to the whole). A bulk import's submission carries many providers' returns, and what it
-# says of itself (its file name, row count and time) describes every row, so the whole is
-# reached only when each of its rows is.
-WHOLES: dict[str, tuple[str, str]] = {"submission": ("observation", "submission_id")}
+# Kinds made of many providers' parts: (how to reach each part's provider, the part's link
+# to the whole). A bulk import's submission carries many providers' returns, and what it
+# says of itself (its file name, row count and time) describes every one, so the whole is
+# reached only when each provider it carried is.
+WHOLES: dict[str, tuple[ModelPaths, str]] = {
+    "submission": (
+        ModelPaths(_model("returns.SubmissionOrganisation"), "organisation"),
+        "submission_id",
+    )
+}
 
 
 def _scope_filter(
@@ -344,11 +349,11 @@ def _any_role(viewer: Viewer, kind: str, action: str, paths: ModelPaths | None) 
 
 def _whole_scope(viewer: Viewer, kind: str, action: str) -> Q:
     """Wholes with a row the viewer reaches and none it does not (see :data:`WHOLES`)."""
-    row_kind, link = WHOLES[kind]
-    rows = _any_role(viewer, kind, action, PATHS[row_kind])
+    paths, link = WHOLES[kind]
+    rows = _any_role(viewer, kind, action, paths)
     if rows == Q():
         return rows
-    row_model = PATHS[row_kind].model()
+    row_model = paths.model()
     reached = row_model.objects.filter(rows).values(link)
     others = row_model.objects.filter(**{f"{link}__in": reached}).exclude(rows).values(link)
     return Q(pk__in=reached) & ~Q(pk__in=others)

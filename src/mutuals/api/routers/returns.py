@@ -35,7 +35,7 @@ from mutuals.api.routers.register import MAX_ID
 from mutuals.api.schemas import responses
 from mutuals.errors import ImportRejected
 from mutuals.registry.models import ProgrammeMembership
-from mutuals.returns.models import CurrentObservation, Submission
+from mutuals.returns.models import CurrentObservation, Submission, SubmissionOrganisation
 from mutuals.returns.services import import_returns
 
 router = Router(tags=["Returns"])
@@ -101,7 +101,11 @@ def list_returns(
     if end:
         observations = observations.filter(period_start__lt=end)
     if submission:
-        observations = observations.filter(submission_id=submission)
+        # Through the organisations it carried: the figures are indexed by organisation.
+        carried = SubmissionOrganisation.objects.filter(submission_id=submission)
+        observations = observations.filter(
+            organisation_id__in=carried.values("organisation_id"), submission_id=submission
+        )
     # Unique among current figures, and the order of their index: a page is one index range.
     rows = observations.order_by(*CURRENT_KEY).values(*OBSERVATION_FIELDS)
     return page(request, rows, paging, _observation)
