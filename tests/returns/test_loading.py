@@ -8,6 +8,8 @@ the first path is the one taken.
 
 from __future__ import annotations
 
+import importlib
+import itertools
 from datetime import date
 
 import polars as pl
@@ -16,7 +18,11 @@ from django.db import connection, transaction
 
 from mutuals.returns import loading
 from mutuals.returns.loading import bulk_load, load_observations
-from mutuals.returns.models import Observation, Submission
+from mutuals.returns.models import Observation, Submission, SubmissionOrganisation
+
+CARRIED = importlib.import_module(
+    "mutuals.returns.migrations.0005_submission_organisations"
+).CARRIED
 
 SCHEMA = {
     "organisation_id": pl.Int64,
@@ -220,3 +226,38 @@ def test_scratch_files_live_in_the_data_folder_and_a_killed_loads_are_cleared(
     assert not left.exists()
     assert seen and all(path.parent.parent == tmp_path / "scratch" for path in seen)
     assert list((tmp_path / "scratch").iterdir()) == []
+
+
+@pytest.mark.parametrize("rows", [0, 1, 249_999, 500_000, 2_371_379, 10_000_000])
+def test_a_load_is_cut_into_parts_each_half_as_big_again(rows):
+    offsets = loading._part_offsets(rows)
+    sizes = [end - start for start, end in itertools.pairwise(offsets)]
+    assert offsets[0] == 0 and offsets[-1] == rows and sum(sizes) == rows
+    assert 1 <= len(sizes) <= loading._MOST_PARTS
+    assert len(sizes) == max(1, min(loading._MOST_PARTS, rows // loading._ROWS_PER_PART))
+    for earlier, later in itertools.pairwise(sizes):
+        assert later == pytest.approx(earlier * loading._GROWTH, abs=2)  # each end rounded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_notes_the_organisations_it_carried(catalogue):
+    ids = [
+        load_observations(frame(catalogue, rows), source="cli").submission_id
+        for rows in SUBMISSIONS
+    ]
+
+    def carried():
+        return sorted(
+            SubmissionOrganisation.objects.values_list("submission_id", "organisation__name")
+        )
+
+    health, care = catalogue["health"].name, catalogue["care"].name
+    assert carried() == sorted(
+        [(ids[0], health), (ids[0], care), (ids[1], health), (ids[2], health)]
+    )
+    # The migration that made the table found the same from the returns themselves.
+    noted = carried()
+    SubmissionOrganisation.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(CARRIED)
+    assert carried() == noted

@@ -207,3 +207,37 @@ def check_screen(rows):
     problems, valid = every_row_judged(frame)
     assert outcome.problems == problems
     assert outcome.valid.equals(valid)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["NQX01", "07123456", "RS007001"]),
+            st.sampled_from(["sickness-absence", "operating-margin"]),
+            st.sampled_from(["2011-Q2", "2011-Q1", "2010/11", "2011-06", "2011-05"]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_the_numbering_of_valid_rows_is_the_loaders_index_order(keys):
+    from mutuals.returns.loading import COLUMNS, _Ordered
+
+    seen, rows = set(), []
+    for organisation, metric, period in keys:
+        if (LOOKUPS.organisations[organisation], metric, period) not in seen:
+            seen.add((LOOKUPS.organisations[organisation], metric, period))
+            rows.append((organisation, metric, period, str(len(rows))))
+    outcome = validate(table(rows), LOOKUPS)
+    assert outcome.problems == [] and outcome.key is not None
+    valid = outcome.valid.select(COLUMNS)
+
+    ordered = _Ordered.of(valid, outcome.key).whole()
+
+    assert ordered.equals(valid.sort("organisation_id", "metric_id", "period"))
+
+
+def test_rows_with_problems_are_not_numbered():
+    outcome = validate(table([("NQX01", "sickness-absence", "2011-Q2", "four")]), LOOKUPS)
+    assert outcome.problems and outcome.key is None

@@ -1,9 +1,9 @@
 """Writing validated observations to the database, fast and all at once.
 
 The importer, the API and the demo generator all end here. A load is one
-transaction: it records a :class:`Submission`, retires the current version of
-every observation it resubmits and inserts the new versions. A process killed
-midway leaves the database as it was.
+transaction: it records a :class:`Submission` and the organisations it carries,
+retires the current version of every observation it resubmits and inserts the new
+versions. A process killed midway leaves the database as it was.
 
 A national world's returns run to millions of rows, so they bypass the ORM,
 and go in sorted as the table's unique indexes hold them, so that each insert
@@ -27,6 +27,7 @@ against the file's change counter, which ADBC's commit moved on.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import shutil
 import sqlite3
@@ -41,7 +42,7 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 
-from mutuals.returns.models import Observation, Submission
+from mutuals.returns.models import Observation, Submission, SubmissionOrganisation
 
 COLUMNS = (
     "organisation_id",
@@ -74,45 +75,51 @@ def load_observations(
 
 @contextmanager
 def bulk_load(
-    frame: pl.DataFrame, *, source: str, filename: str = "", user=None
+    frame: pl.DataFrame,
+    *,
+    source: str,
+    filename: str = "",
+    user=None,
+    key: pl.Series | None = None,
 ) -> Iterator[LoadResult]:
     """Load ``frame`` as one submission, in a transaction that stays open for the ``with`` body.
 
     The caller's own writes in the body (an audit record) commit with the load, and an
-    exception there undoes it.
+    exception there undoes it. ``key``, if the caller has it (validation numbers the rows
+    as it checks them), is each row's organisation, metric and period as one number, in
+    that order, which saves working it out again.
     """
-    frame = _in_index_order(frame.select(COLUMNS))
-    with _staging(frame) as staged, _durable(), _deferred_begin(), transaction.atomic():
+    frame = frame.select(COLUMNS)
+    rows = _Ordered.of(frame, key)
+    with (
+        _staging(rows) as staged,
+        _durable(frame.height),
+        _deferred_begin(),
+        transaction.atomic(),
+    ):
         submission = Submission.objects.create(
             source=source, filename=filename[:255], submitted_by=user, row_count=frame.height
         )
+        _note_carried(submission.pk, frame.get_column("organisation_id").unique().sort())
         if staged is None:
-            new_versions = _load_postgres(frame, submission.pk)
+            new_versions = _load_postgres(rows.whole(), submission.pk)
         else:
             new_versions = _load_sqlite(staged, frame, submission.pk)
         yield LoadResult(submission.pk, frame.height, new_versions)
 
 
 @contextmanager
-def _durable() -> Iterator[None]:
+def _durable(rows: int) -> Iterator[None]:
     """On SQLite, a load that commits its own transaction is on disk when it returns.
 
     The site's connections run WAL with ``synchronous=NORMAL``: a commit is atomic and
     the database stays whole through a power cut, but the last commits before one may be
     lost, and a submission someone was told is imported must not be. So the load's commit
-    syncs the log (``synchronous=FULL``: one sync, of a log the checkpoint that follows a
-    big commit would sync anyway), and the connection goes back to its setting after.
-    Set outside the transaction; a caller already in one owns its commit.
+    syncs in full (``synchronous=FULL``), and the connection goes back to its setting
+    after. Set outside the transaction; a caller already in one owns its commit.
 
-    The journal stays WAL. A rollback journal (``journal_mode=DELETE``) writes a big load's
-    new pages once rather than to the log and then the database, and its commit was
-    measured faster, but switching is unsafe while the site is served: leaving WAL needs
-    every other connection closed (it fails with "database is locked" otherwise, after
-    the busy timeout) and is refused inside a transaction; once switched, every reader
-    waits for the whole load to commit (the writer holds the database exclusively as
-    soon as its cache spills), and each new connection's ``journal_mode=WAL`` fails with
-    "database is locked". The web's connections close after each request, so the switch
-    would often succeed and then turn pages away for the length of the load.
+    A big load (:data:`BULK_ROWS` rows or more) also moves to a rollback journal for its
+    length, if it can (see :func:`bulk_journal`).
     """
     if connection.vendor != "sqlite" or not connection.get_autocommit():
         yield
@@ -122,10 +129,72 @@ def _durable() -> Iterator[None]:
         (before,) = cursor.fetchone()
         cursor.execute("PRAGMA synchronous = FULL")
     try:
-        yield
+        if rows >= BULK_ROWS:
+            with bulk_journal():
+                yield
+        else:
+            yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA synchronous = {int(before)}")
+
+
+# Loads this big write their pages once, in a rollback journal, when they can (a national
+# world's returns are 2.4 million rows; a provider's quarter, a few hundred).
+BULK_ROWS = 200_000
+_BYTES_PER_ROW = 160  # a row's share of the table's and its indexes' pages, and room to spare
+_MOST_CACHE = 1 << 30
+
+
+def cache_kib(rows: int) -> int:
+    """The page cache a load of ``rows`` rows is given on SQLite, in KiB: room for its new
+    pages, at least 256 MiB and at most 1 GiB (see :func:`bulk_journal`)."""
+    return min(_MOST_CACHE, max(rows * _BYTES_PER_ROW, 256 << 20)) >> 10
+
+
+@contextmanager
+def bulk_journal() -> Iterator[bool]:
+    """A rollback journal for a big load on SQLite, if no other connection is open; whether
+    it was had. WAL is put back after.
+
+    In WAL every new page is written twice, to the log and then, at the commit's
+    checkpoint, to the database; a big load's commit so took as long as a third of its
+    copying. A rollback journal writes a new page once, into the database, and journals only
+    the few pages that existed before.
+
+    What the others see meanwhile:
+
+    - Leaving WAL needs every other connection closed, so it is tried without waiting, and
+      a load that cannot have it stays in WAL (slower, the same result).
+    - A connection opened during the load cannot put the database back in WAL, and works in
+      the rollback journal (see :mod:`mutuals.operations.sqlite`): it reads what was
+      committed before the load, as in WAL.
+    - The load keeps its new pages in memory (a cache sized for them, up to 1 GiB), so it
+      does not take the database for itself until its commit; the commit then waits for
+      reads in progress to end, and new reads wait for it (the busy timeout) for as long as
+      it takes to write the pages once, about a quarter of the load's time. A load too big
+      for the cache takes the database when the cache spills, and reads wait from then on.
+    - If a connection opened during the load is still in a transaction as it ends, WAL
+      cannot be put back at once; the next connection made puts it back.
+    """
+    with connection.cursor() as cursor:
+        raw = cursor.cursor.connection
+        (timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            (mode,) = raw.execute("PRAGMA main.journal_mode = DELETE").fetchone()
+        except sqlite3.OperationalError:  # another connection is open
+            mode = "wal"
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    try:
+        yield mode == "delete"
+    finally:
+        if mode == "delete":
+            from mutuals.operations.sqlite import wal
+
+            with connection.cursor() as cursor:
+                wal(cursor.cursor.connection)
 
 
 @contextmanager
@@ -149,6 +218,21 @@ def _deferred_begin() -> Iterator[None]:
         connection.transaction_mode = mode
 
 
+def _note_carried(submission_id: int, organisations: pl.Series) -> None:
+    """Record the organisations a submission carries (see :class:`SubmissionOrganisation`):
+    a national load's thousands in a few statements, not one object each."""
+    table = SubmissionOrganisation._meta.db_table
+    ids = organisations.to_list()
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            cursor.execute(
+                f"INSERT INTO {table} (submission_id, organisation_id) VALUES "
+                + ", ".join(["(%s, %s)"] * len(chunk)),
+                [value for pk in chunk for value in (submission_id, pk)],
+            )
+
+
 _KEY = ("organisation_id", "metric_id", "period")
 
 
@@ -158,24 +242,61 @@ def _in_index_order(frame: pl.DataFrame) -> pl.DataFrame:
     Raises ``ValueError`` if two rows have the same key: the importer's validation
     rejects such files, and the load is no place to choose between them.
     """
-    if frame.height < 2 or _is_in_index_order(frame):
-        return frame
-    codes = [_dense_codes(frame.get_column(name)) for name in _KEY]
-    sizes = [int(code.max()) + 1 for code in codes]
-    if sizes[0] * sizes[1] * sizes[2] >= 2**63:
-        ordered = frame.sort(*_KEY)
-    else:
-        ordered = frame[((codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]).arg_sort()]
-    same = pl.all_horizontal(pl.col(name) == pl.col(name).shift(1) for name in _KEY)
-    repeated = ordered.filter(same)
-    if repeated.height:
-        first = repeated.row(0, named=True)
-        raise ValueError(
-            f"{repeated.height} rows repeat another row's organisation, metric and period, "
-            f"such as organisation {first['organisation_id']}, metric {first['metric_id']}, "
-            f"period {first['period']}."
-        )
-    return ordered
+    return _Ordered.of(frame).whole()
+
+
+@dataclass(frozen=True)
+class _Ordered:
+    """A load's rows in index order: ``frame`` read through ``order`` (None: as they are).
+
+    A slice is gathered only when it is asked for, so each part of a big load is gathered
+    by the thread that writes it, beside the copying of the parts before it."""
+
+    frame: pl.DataFrame
+    order: pl.Series | None
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame, key: pl.Series | None = None) -> _Ordered:
+        """``frame`` in index order; ``key`` (see :func:`bulk_load`) if known."""
+        if key is None and (frame.height < 2 or _is_in_index_order(frame)):
+            return cls(frame, None)
+        if key is None:
+            codes = [_dense_codes(frame.get_column(name)) for name in _KEY]
+            sizes = [int(code.max()) + 1 for code in codes]
+            if sizes[0] * sizes[1] * sizes[2] < 2**63:
+                key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
+        if key is not None:
+            if key.len() != frame.height or key.null_count():
+                raise ValueError("the key must number every row")
+            order = None if key.is_sorted() else key.arg_sort()
+            repeats = (key if order is None else key.gather(order)).diff().eq(0)
+        else:
+            order = frame.select(pl.arg_sort_by(*_KEY)).to_series()
+            keys = frame.select(_KEY)[order]
+            repeats = keys.select(
+                pl.all_horizontal(pl.col(name) == pl.col(name).shift(1) for name in _KEY)
+            ).to_series()
+        if repeats.any():
+            at = repeats.arg_true()[0]
+            first = frame.row(at if order is None else int(order[at]), named=True)
+            raise ValueError(
+                f"{int(repeats.sum())} rows repeat another row's organisation, metric and "
+                f"period, such as organisation {first['organisation_id']}, metric "
+                f"{first['metric_id']}, period {first['period']}."
+            )
+        return cls(frame, order)
+
+    @property
+    def height(self) -> int:
+        return self.frame.height
+
+    def slice(self, start: int, length: int) -> pl.DataFrame:
+        if self.order is None:
+            return self.frame.slice(start, length)
+        return self.frame[self.order.slice(start, length)]
+
+    def whole(self) -> pl.DataFrame:
+        return self.frame if self.order is None else self.frame[self.order]
 
 
 def _is_in_index_order(frame: pl.DataFrame) -> bool:
@@ -213,7 +334,7 @@ class _Part:
 
 
 @contextmanager
-def _staging(frame: pl.DataFrame) -> Iterator[list[_Part] | None]:
+def _staging(rows: _Ordered) -> Iterator[list[_Part] | None]:
     """The SQLite tables holding ``frame`` for the load to copy from (None on PostgreSQL).
 
     A database can be attached only outside a transaction; a caller that holds one (the
@@ -222,10 +343,10 @@ def _staging(frame: pl.DataFrame) -> Iterator[list[_Part] | None]:
     if connection.vendor != "sqlite":
         yield None
     elif connection.get_autocommit():
-        with _attached(frame) as parts:
+        with _attached(rows) as parts:
             yield parts
     else:
-        with _temporary(frame) as part:
+        with _temporary(rows.whole()) as part:
             yield [part]
 
 
@@ -235,16 +356,16 @@ _MOST_PARTS = 8
 
 
 @contextmanager
-def _attached(frame: pl.DataFrame) -> Iterator[list[_Part]]:
-    """``frame`` in slices, each in a scratch database attached to Django's connection.
+def _attached(rows: _Ordered) -> Iterator[list[_Part]]:
+    """``rows`` in slices, each in a scratch database attached to Django's connection.
 
-    The slices are written in the background, in order, by as many threads as leave a
-    core for the caller, who copies each into the table once its ``written`` is done.
+    The slices are gathered and written in the background, in order, by as many threads
+    as leave a core for the caller, who copies each into the table once its ``written``
+    is done.
     """
-    count = max(1, min(_MOST_PARTS, frame.height // _ROWS_PER_PART))
-    size = max(1, -(-frame.height // count))
-    slices = [frame.slice(offset, size) for offset in range(0, frame.height, size)] or [frame]
-    names = [f"mutuals_staging_{number}" for number in range(len(slices))]
+    offsets = _part_offsets(rows.height)
+    bounds = list(itertools.pairwise(offsets))
+    names = [f"mutuals_staging_{number}" for number in range(len(bounds))]
     attached: list[str] = []
     with _scratch_folder() as folder:
         paths = [Path(folder) / f"{name}.sqlite3" for name in names]
@@ -259,14 +380,15 @@ def _attached(frame: pl.DataFrame) -> Iterator[list[_Part]]:
             try:
                 # ADBC lets go of the GIL as it writes, and sqlite3 as it copies.
                 written = [
-                    writers.submit(_write_scratch, *job) for job in zip(paths, slices, strict=True)
+                    writers.submit(_write_part, path, rows, start, end)
+                    for path, (start, end) in zip(paths, bounds, strict=True)
                 ]
                 # The first slice is written before the load's transaction begins, so the
                 # database's write lock is not held while waiting for it.
                 written[0].result()
                 yield [
-                    _Part(f"{name}.observations", number * size, done)
-                    for number, (name, done) in enumerate(zip(names, written, strict=True))
+                    _Part(f"{name}.observations", offset, done)
+                    for name, offset, done in zip(names, offsets, written, strict=False)
                 ]
             finally:
                 writers.shutdown(cancel_futures=True)
@@ -274,6 +396,23 @@ def _attached(frame: pl.DataFrame) -> Iterator[list[_Part]]:
             with connection.cursor() as cursor:
                 for name in attached:
                     cursor.execute(f"DETACH DATABASE {name}")
+
+
+def _part_offsets(rows: int) -> list[int]:
+    """Where each slice of a load of ``rows`` rows begins, and its end: up to
+    :data:`_MOST_PARTS` slices of about :data:`_ROWS_PER_PART` rows on average, each half
+    as big again as the one before.
+
+    A slice is written faster than it is copied, so once the first (small, and waited for
+    before the load's transaction begins) is written the copying never waits: the next
+    slice, half as big again, is written in about the time the one before takes to copy.
+    """
+    count = max(1, min(_MOST_PARTS, rows // _ROWS_PER_PART))
+    shares = list(itertools.accumulate(_GROWTH**number for number in range(count)))
+    return [0, *(round(rows * share / shares[-1]) for share in shares)]
+
+
+_GROWTH = 1.5
 
 
 @contextmanager
@@ -306,6 +445,10 @@ def _cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def _write_part(path: Path, rows: _Ordered, start: int, end: int) -> None:
+    _write_scratch(path, rows.slice(start, end - start))
 
 
 def _create_scratch(path: Path) -> None:
@@ -383,7 +526,8 @@ def _load_sqlite(parts: list[_Part], frame: pl.DataFrame, submission_id: int) ->
     columns = ", ".join(f"s.{name}" for name in COLUMNS)
     insert = f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}, version, is_current, submission_id) "
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB for this connection's big write
+        # For this connection's big write: room for the load's new pages (see bulk_journal).
+        cursor.execute(f"PRAGMA cache_size = -{cache_kib(frame.height)}")
         cursor.execute(f"DROP TABLE IF EXISTS {_PREVIOUS}")
         resubmits = _any_current(cursor, frame)
         if resubmits:

@@ -56,6 +56,9 @@ class Outcome:
     valid: pl.DataFrame  # loading columns plus _row, for rows with no problem
     problems: list[Problem]
     rows: int
+    # Each valid row's place in the order of organisation, metric and period (the
+    # returns' index order) as one number, when every row is valid: the loader's sort key.
+    key: pl.Series | None = None
 
     @property
     def rejected_rows(self) -> set[int]:
@@ -85,9 +88,10 @@ def validate(table: pl.DataFrame, lookups: Lookups) -> Outcome:
             table = table.with_columns(pl.lit("").alias(name))
     table = table.with_columns(pl.col(*REQUIRED, *OPTIONAL_NUMBERS).cast(pl.Utf8))
     screened = _screen(table, lookups)
-    repeated = _has_repeats(screened)
+    key = _index_key(screened)
+    repeated = _has_repeats(screened, key)
     if not repeated and not screened.get_column(_SUSPECT).any():
-        return Outcome(screened.select(_VALID), [], table.height)
+        return Outcome(screened.select(_VALID), [], table.height, key)
     return _judge(table, screened, lookups, repeated)
 
 
@@ -209,15 +213,25 @@ def _plain(text: pl.Series) -> pl.Series:
     return (text != "") & ~text.str.contains(FORMULA)
 
 
-def _has_repeats(screened: pl.DataFrame) -> bool:
+_CODES = ("_organisation_code", "_metric_code", "_period_code")
+
+
+def _index_key(screened: pl.DataFrame) -> pl.Series | None:
+    """Each row's organisation, metric and period as one number, in that order (null where
+    one is unknown); None when there are too many to number."""
+    sizes = [(screened.get_column(name).max() or 0) + 1 for name in _CODES]
+    if prod(sizes) >= 2**63:
+        return None
+    organisation, metric, period = (pl.col(name).cast(pl.Int64) for name in _CODES)
+    return screened.select((organisation * sizes[1] + metric) * sizes[2] + period).to_series()
+
+
+def _has_repeats(screened: pl.DataFrame, key: pl.Series | None) -> bool:
     """Whether two rows name one organisation, metric and period (however written)."""
-    codes = screened.select("_organisation_code", "_metric_code", "_period_code").drop_nulls()
-    sizes = [(codes.get_column(name).max() or 0) + 1 for name in codes.columns]
-    if prod(sizes) >= 2**63:  # too many to number: compare the three codes
-        return codes.is_duplicated().any()
-    organisation, metric, period = (pl.col(name).cast(pl.Int64) for name in codes.columns)
-    key = (organisation * sizes[1] + metric) * sizes[2] + period
-    return codes.select(key.n_unique()).item() < codes.height
+    if key is None:  # too many to number: compare the three codes
+        return screened.select(_CODES).drop_nulls().is_duplicated().any()
+    known = key.drop_nulls()
+    return known.n_unique() < known.len()
 
 
 # The rules, row by row -----------------------------------------------------------------

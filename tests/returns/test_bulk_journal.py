@@ -1,0 +1,172 @@
+"""A big import on SQLite writes in a rollback journal when it has the database to itself,
+and what others see meanwhile.
+
+Each test runs the real ``mutuals`` command in a child process against an SQLite file, and
+watches it from this process as the site's other connections would (set up as every
+Mutuals connection is, by :func:`mutuals.operations.sqlite.prepare`).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from mutuals.operations.sqlite import prepare
+from mutuals.returns.loading import BULK_ROWS
+
+pytestmark = pytest.mark.slow
+
+SETUP = """
+from mutuals.registry.models import Organisation
+from mutuals.returns.models import Metric
+Organisation.objects.create(name="Testwick CIC", kind="provider", legal_form="cic_shares",
+                            company_number="07000001", region="london")
+for code in ("m1", "m2", "m3", "m4"):
+    Metric.objects.create(code=code, name=code, unit="n", direction="higher", domain="quality")
+"""
+YEARS = range(1000, 1000 + BULK_ROWS // 48 + 100)  # four metrics, twelve months a year
+BIG = 4 * len(YEARS) * 12
+
+
+def mutuals(args, env):
+    return subprocess.run(
+        [sys.executable, "-m", "mutuals.cli", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def start(args, env) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mutuals.cli", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def site_connection(database) -> sqlite3.Connection:
+    raw = sqlite3.connect(database, isolation_level=None, timeout=20)
+    prepare(None, SimpleNamespace(vendor="sqlite", connection=raw))
+    return raw
+
+
+def observations(raw) -> int:
+    return raw.execute("SELECT count(*) FROM returns_observation").fetchone()[0]
+
+
+def wait_for(condition, child, what: str) -> None:
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert child.poll() is None, f"the import ended before {what}: {child.stderr.read()}"
+        assert time.monotonic() < deadline, f"waited two minutes for {what}"
+        time.sleep(0.002)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A migrated database with one provider and four metrics, and the files to import."""
+    folder = tmp_path_factory.mktemp("bulk-journal")
+    env = {
+        **os.environ,
+        "MUTUALS_DATA_DIR": str(folder),
+        "DJANGO_SETTINGS_MODULE": "mutuals.settings",
+        "RETURNS_FIRST_PERIOD": "1000-Q1",
+        "RETURNS_MAX_QUARTERS_AHEAD": "20000",
+    }
+    env.pop("DATABASE_URL", None)
+    mutuals(["migrate", "--verbosity", "0"], env)
+    mutuals(["shell", "-c", SETUP], env)
+    small = folder / "first.csv"
+    with open(small, "w", newline="") as handle:
+        csv.writer(handle).writerows(
+            [["organisation", "metric", "period", "value"], ["07000001", "m1", "1000-01", "1"]]
+        )
+    big = folder / "big.csv"
+    with open(big, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["organisation", "metric", "period", "value"])
+        for metric in ("m1", "m2", "m3", "m4"):
+            for year in YEARS:
+                for month in range(1, 13):
+                    writer.writerow(["07000001", metric, f"{year:04d}-{month:02d}", "2.5"])
+    return SimpleNamespace(folder=folder, env=env, small=small, big=big)
+
+
+@pytest.fixture
+def world(template, tmp_path):
+    """A copy of the template's database, in a data folder of its own (and its secret key,
+    which seals nothing here but is read at start-up)."""
+    for name in ("mutuals.sqlite3", "secret_key"):
+        if (template.folder / name).exists():
+            shutil.copy2(template.folder / name, tmp_path / name)
+    return SimpleNamespace(
+        env={**template.env, "MUTUALS_DATA_DIR": str(tmp_path)},
+        database=tmp_path / "mutuals.sqlite3",
+        journal=tmp_path / "mutuals.sqlite3-journal",
+        small=template.small,
+        big=template.big,
+    )
+
+
+def test_a_big_import_alone_uses_a_rollback_journal_and_others_keep_reading(world):
+    mutuals(["import-returns", str(world.small)], world.env)
+    child = start(["import-returns", str(world.big)], world.env)
+    # No connection is opened here until the import has left WAL, which it could not do
+    # with one open.
+    wait_for(world.journal.exists, child, "the rollback journal was made")
+
+    during = site_connection(world.database)  # asking for WAL fails now: it must not raise
+    assert during.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert observations(during) == 1  # what was committed before the import
+    during.close()
+
+    assert child.wait(timeout=300) == 0, child.stderr.read()
+    after = site_connection(world.database)
+    assert after.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert observations(after) == 1 + BIG
+
+
+def test_a_big_import_beside_an_open_connection_stays_in_the_write_ahead_log(world):
+    mutuals(["import-returns", str(world.small)], world.env)
+    reader = site_connection(world.database)
+    assert observations(reader) == 1
+    child = start(["import-returns", str(world.big)], world.env)
+    seen = set()
+    while child.poll() is None:
+        seen.add(world.journal.exists())
+        assert observations(reader) in (1, 1 + BIG)  # never waits long, never fails
+        time.sleep(0.002)
+    assert child.returncode == 0, child.stderr.read()
+    assert seen == {False}
+    assert observations(reader) == 1 + BIG
+    assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_big_import_killed_in_its_rollback_journal_leaves_nothing(world):
+    mutuals(["import-returns", str(world.small)], world.env)
+    child = start(["import-returns", str(world.big)], world.env)
+    wait_for(world.journal.exists, child, "the rollback journal was made")
+    time.sleep(0.2)  # into the copying
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+
+    assert child.returncode == -signal.SIGKILL
+    assert observations(site_connection(world.database)) == 1
+    mutuals(["import-returns", str(world.big)], world.env)  # and the next import goes in
+    after = site_connection(world.database)
+    assert observations(after) == 1 + BIG
+    assert after.execute("PRAGMA journal_mode").fetchone() == ("wal",)
