@@ -277,8 +277,10 @@ def _named(frame: pl.DataFrame, header: list[str], path: Path) -> pl.DataFrame:
     # Cells by position, not pl.col(heading): polars reads a heading like ^.*$ as a pattern.
     frame = frame.select(*names, ROW).rename(names)
     cells = [pl.nth(index) for index in range(len(names))]
-    filled = pl.any_horizontal(cell.fill_null("") != "" for cell in cells)
-    return frame.filter(filled).with_columns(cell.fill_null("") for cell in cells)
+    filled = frame.select(pl.any_horizontal(cell.is_not_null() & (cell != "") for cell in cells))
+    if not filled.to_series().all():  # copy the columns only when there are rows to skip
+        frame = frame.filter(filled.to_series())
+    return frame.with_columns(cell.fill_null("") for cell in cells)
 
 
 def _is_empty(column: pl.Series) -> bool:
