@@ -65,3 +65,25 @@ def test_demo_ballots_are_held_once_and_the_demo_staff_member_can_vote(provider)
 def test_no_demo_ballots_without_the_demo_staff_member(provider):
     get_user_model().objects.create_user(username="staff@demo.invalid")
     assert hold_demo_ballots(2011) == []
+
+
+def test_the_open_demo_ballot_can_be_held_just_after_midnight(provider, monkeypatch):
+    """It opens five minutes ago, which at 00:02 is yesterday: its electorate is yesterday's."""
+    from django.utils import timezone
+
+    midnight = timezone.make_aware(dt.datetime(2026, 12, 7, 0, 2))
+    monkeypatch.setattr(timezone, "now", lambda: midnight)
+    provider.spinout_date = dt.date(2011, 4, 1)
+    provider.save()
+    for _ in range(3):
+        add_person(provider, employed_from=dt.date(2005, 1, 1), with_user=False)
+    staff = add_person(provider, employed_from=dt.date(2005, 1, 1))
+    staff.user.username = "staff@demo.invalid"
+    staff.user.save()
+    Role.objects.create(user=staff.user, role="provider_staff", organisation=provider)
+
+    hold_demo_ballots(2011)
+
+    open_now = Ballot.objects.get(question=OPEN_QUESTION)
+    assert open_now.status == BallotStatus.OPEN
+    assert open_now.electorate_date == dt.date(2026, 12, 6)

@@ -116,12 +116,15 @@ def _spin_out_ballot(provider, rng) -> Ballot | None:
 @transaction.atomic
 def _open_ballot(provider) -> Ballot:
     now = timezone.now()
+    opens = now - timedelta(minutes=5)
     draft = lifecycle.BallotDraft(
         organisation=provider,
         question=OPEN_QUESTION,
         options=["Yes", "No"],
-        electorate_date=timezone.localdate(),
-        opens_at=now - timedelta(minutes=5),
+        # The register as it stood on the opening day (which, just after midnight, is
+        # yesterday).
+        electorate_date=timezone.localdate(opens),
+        opens_at=opens,
         closes_at=now + timedelta(days=21),
     )
     ballot = lifecycle.create_ballot(draft, now=now)
