@@ -58,6 +58,39 @@ def start(args, env) -> subprocess.Popen:
     )
 
 
+# The import as the command runs it, held after copying its rows and before its commit
+# until the test says go, so that what others see meanwhile is seen every time.
+HELD = """
+import os, sys, time
+import django
+django.setup()
+from mutuals.returns import loading, services
+copy = loading._load_sqlite
+def held(*args):
+    copied = copy(*args)
+    open(sys.argv[2], "w").close()
+    while not os.path.exists(sys.argv[3]):
+        time.sleep(0.005)
+    return copied
+loading._load_sqlite = held
+services.import_returns(sys.argv[1], source="cli")
+"""
+
+
+def start_held(world) -> tuple[subprocess.Popen, object, object]:
+    """The big import, started; the files it makes once held and the test makes to let go."""
+    held, go = world.database.with_name("held"), world.database.with_name("go")
+    child = subprocess.Popen(
+        [sys.executable, "-c", HELD, str(world.big), str(held), str(go)],
+        env=world.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(held.exists, child, "the rows were copied")
+    return child, held, go
+
+
 def site_connection(database) -> sqlite3.Connection:
     raw = sqlite3.connect(database, isolation_level=None, timeout=20)
     prepare(None, SimpleNamespace(vendor="sqlite", connection=raw))
@@ -124,15 +157,16 @@ def world(template, tmp_path):
 
 def test_a_big_import_alone_uses_a_rollback_journal_and_others_keep_reading(world):
     mutuals(["import-returns", str(world.small)], world.env)
-    child = start(["import-returns", str(world.big)], world.env)
-    # No connection is opened here until the import has left WAL, which it could not do
-    # with one open.
-    wait_for(world.journal.exists, child, "the rollback journal was made")
+    # No connection is opened here until the import has copied its rows: it could not
+    # leave WAL with one open.
+    child, _, go = start_held(world)
 
+    assert world.journal.exists()
     during = site_connection(world.database)  # asking for WAL fails now: it must not raise
     assert during.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     assert observations(during) == 1  # what was committed before the import
     during.close()
+    go.touch()
 
     assert child.wait(timeout=300) == 0, child.stderr.read()
     after = site_connection(world.database)
@@ -158,9 +192,8 @@ def test_a_big_import_beside_an_open_connection_stays_in_the_write_ahead_log(wor
 
 def test_a_big_import_killed_in_its_rollback_journal_leaves_nothing(world):
     mutuals(["import-returns", str(world.small)], world.env)
-    child = start(["import-returns", str(world.big)], world.env)
-    wait_for(world.journal.exists, child, "the rollback journal was made")
-    time.sleep(0.2)  # into the copying
+    child, _, _ = start_held(world)  # every row copied, none committed
+    assert world.journal.exists()
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
 
