@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 from unittest import mock
 
 import pytest
+from django.core import signing
 from django.core.mail.backends import smtp as smtp_backend
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -472,10 +473,15 @@ def test_subscribers_who_may_see_different_things_get_different_digests(smtp, wo
     assert names.count("mutuals/publishing/email/digest.txt") == 2
 
 
-def test_a_composed_digest_is_the_message_built_in_full(world, news, settings):
+def test_a_composed_digest_is_the_message_built_in_full(world, news, settings, monkeypatch):
     """The shared bytes, with one recipient's parts put in, say what building that
     recipient's message in full says (an address with an accent too); a link that would
     need encoding in a header is built in full."""
+    # The unsubscribe links are signed with the second they are made in: both ways of
+    # building are made to sign in the same second, as a clock's tick would otherwise
+    # part them.
+    second = signing.TimestampSigner().timestamp()
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: second)
     settings.PUBLIC_BASE_URL = "https://mutuals.test"
     plain = _public("reader@example.org", "programme", "right-to-request")
     accented = _public("renée@example.org", "programme", "right-to-request")
