@@ -23,29 +23,12 @@ import pytest
 from mutuals.operations.sqlite import prepare
 from mutuals.returns.loading import BULK_ROWS
 
+from .command_world import ONE_PROVIDER, mutuals
+
 pytestmark = pytest.mark.slow
 
-SETUP = """
-from mutuals.registry.models import Organisation
-from mutuals.returns.models import Metric
-Organisation.objects.create(name="Testwick CIC", kind="provider", legal_form="cic_shares",
-                            company_number="07000001", region="london")
-for code in ("m1", "m2", "m3", "m4"):
-    Metric.objects.create(code=code, name=code, unit="n", direction="higher", domain="quality")
-"""
 YEARS = range(1000, 1000 + BULK_ROWS // 48 + 100)  # four metrics, twelve months a year
 BIG = 4 * len(YEARS) * 12
-
-
-def mutuals(args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "mutuals.cli", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def start(args, env) -> subprocess.Popen:
@@ -122,7 +105,7 @@ def template(tmp_path_factory):
     }
     env.pop("DATABASE_URL", None)
     mutuals(["migrate", "--verbosity", "0"], env)
-    mutuals(["shell", "-c", SETUP], env)
+    mutuals(["shell", "-c", ONE_PROVIDER], env)
     small = folder / "first.csv"
     with open(small, "w", newline="") as handle:
         csv.writer(handle).writerows(

@@ -17,28 +17,9 @@ import time
 
 import pytest
 
+from .command_world import ONE_PROVIDER, mutuals
+
 pytestmark = pytest.mark.slow
-
-SETUP = """
-from mutuals.registry.models import Organisation
-from mutuals.returns.models import Metric
-Organisation.objects.create(name="Testwick CIC", kind="provider", legal_form="cic_shares",
-                            company_number="07000001", region="london")
-for code in ("m1", "m2", "m3", "m4"):
-    Metric.objects.create(code=code, name=code, unit="n", direction="higher", domain="quality")
-"""
-
-
-def run(args, env, **kwargs):
-    return subprocess.run(
-        [sys.executable, "-m", "mutuals.cli", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        **kwargs,
-    )
 
 
 def observation_count(database):
@@ -57,8 +38,8 @@ def test_sigkill_during_import_leaves_the_count_unchanged(tmp_path):
     }
     env.pop("DATABASE_URL", None)
     database = tmp_path / "mutuals.sqlite3"
-    run(["migrate", "--verbosity", "0"], env)
-    run(["shell", "-c", SETUP], env)
+    mutuals(["migrate", "--verbosity", "0"], env)
+    mutuals(["shell", "-c", ONE_PROVIDER], env)
 
     small = tmp_path / "first.csv"
     big = tmp_path / "big.csv"
@@ -66,7 +47,7 @@ def test_sigkill_during_import_leaves_the_count_unchanged(tmp_path):
         csv.writer(handle).writerows(
             [["organisation", "metric", "period", "value"], ["07000001", "m1", "2001-01", "1"]]
         )
-    run(["import-returns", str(small)], env)
+    mutuals(["import-returns", str(small)], env)
     assert observation_count(database) == 1
 
     with open(big, "w", newline="") as handle:
