@@ -16,6 +16,10 @@ SQLite and on PostgreSQL, two ways:
   run them. One untimed run of each comes first (the operating system's caches), then
   ``--repeat`` runs of each, the order alternating.
 
+Before each timed side, in both ways, the disks are synced (``os.sync``): writing the CSV
+file and copying the database leave dirty pages, and whichever side ran first would
+otherwise pay for writing them back (in its commit's sync, for an importer that syncs).
+
 Beside both, the database's own durable copy of the imported rows into an empty table of
 the same shape (the same columns and unique indexes; on SQLite in the journal a big import
 uses, with the same cache): the most any importer of this schema could reach on this
@@ -124,10 +128,12 @@ def in_process(database_url: str, csv_path: str, scale: str) -> dict:
     _warm_ours(small)
     _pandas_load(pandas, database_url, str(small), "pandas_warm")
 
+    os.sync()
     started = time.perf_counter()
     report = import_returns(csv_path)
     ours = time.perf_counter() - started
 
+    os.sync()
     started = time.perf_counter()
     _pandas_load(pandas, database_url, csv_path, "pandas_baseline")
     baseline = time.perf_counter() - started
@@ -221,6 +227,7 @@ def database_copy(database_url: str) -> float:
             cursor.execute(sql)
     from mutuals.returns.loading import bulk_journal, cache_kib
 
+    os.sync()
     started = time.perf_counter()
     if connection.vendor == "sqlite":
         # As a big import copies: synced in full, in the rollback journal, with room for
@@ -297,6 +304,7 @@ def child(mode: str, url: str, csv_path: str, *, scale: str, folder: Path) -> di
 
 
 def whole_process(command: list[str], env: dict) -> float:
+    os.sync()  # the fresh database's copy written back before the clock starts
     started = time.perf_counter()
     output = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
