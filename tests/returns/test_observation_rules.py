@@ -1,5 +1,5 @@
-"""The observation table's two rules, kept by its one unique index: at most one current
-version of an observation, and no version number twice, however a row is written."""
+"""The observation table's rules, kept by its one unique index: at most one current version
+of an observation, and no two earlier versions with one number, however a row is written."""
 
 from __future__ import annotations
 
@@ -36,18 +36,18 @@ def test_two_current_versions_of_one_observation_are_refused(catalogue):
     _refused(_observation(catalogue, version=2, current=True))
 
 
-def test_a_version_number_is_kept_once(catalogue):
+def test_an_earlier_version_number_is_kept_once(catalogue):
     _observation(catalogue, version=1, current=False).save()
     _refused(_observation(catalogue, version=1, current=False))
 
 
 def test_earlier_versions_sit_beside_the_current_one(catalogue):
-    for version in (1, 2):
+    for version in (0, 1, 2):  # 0 too: the check allows it, and the current one is not 0
         _observation(catalogue, version=version, current=False).save()
     _observation(catalogue, version=3, current=True).save()
     _observation(catalogue, version=1, current=True, period="2011-Q3").save()
     assert Observation.objects.filter(is_current=True).count() == 2
-    assert Observation.objects.count() == 4
+    assert Observation.objects.count() == 5
 
 
 def test_the_rules_hold_for_raw_sql_too(catalogue):

@@ -133,11 +133,12 @@ class Observation(models.Model):
         ordering = ["organisation_id", "metric_id", "period_start", "version"]
         # No index by submission: which organisations a submission carried is kept in
         # SubmissionOrganisation, and a submission's rows are found by those organisations.
-        # One index keeps both rules: an observation's versions are distinct, and one of
-        # them at most is current. The current version is indexed under version 0 (real
-        # versions start at 1), the others under their own number. Two indexes, one per
-        # rule, cost a national import a fifth of its copying time and the table a
-        # quarter of its size, for the same guarantees; lookups by organisation, metric
+        # One unique index keeps the rules that matter: at most one current version of an
+        # observation, and no two earlier versions with one number. The current version is
+        # indexed under -1 (below every version the check allows), the earlier ones under
+        # their own numbers; the loader numbers each new version one above the version it
+        # retires. Two indexes (one per rule, as before) cost a national import a fifth of
+        # its copying and the table a quarter of its size. Lookups by organisation, metric
         # and period use the index's first three columns.
         constraints = [
             models.UniqueConstraint(
@@ -145,7 +146,7 @@ class Observation(models.Model):
                 F("metric"),
                 F("period"),
                 Case(
-                    When(is_current=True, then=Value(0)),
+                    When(is_current=True, then=Value(-1)),
                     default=F("version"),
                     output_field=models.IntegerField(),
                 ),

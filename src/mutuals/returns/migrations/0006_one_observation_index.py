@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 models.F("metric"),
                 models.F("period"),
                 models.Case(
-                    models.When(is_current=True, then=models.Value(0)),
+                    models.When(is_current=True, then=models.Value(-1)),
                     default=models.F("version"),
                     output_field=models.IntegerField(),
                 ),
