@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import threading
 from datetime import date
 
 import polars as pl
@@ -179,6 +180,46 @@ def test_a_slice_that_fails_to_be_written_undoes_the_slices_before_it(catalogue,
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.sqlite_only
+def test_the_loader_writes_the_slices_no_writer_has_started(catalogue, monkeypatch):
+    """With its background writers stalled, the loader writes every slice itself, the one
+    it waits for first: the same rows, and no wait for a writer that never comes."""
+    monkeypatch.setattr(loading, "_ROWS_PER_PART", 1)
+    monkeypatch.setattr(loading, "_write_in_order", lambda slices: None)
+    writers = []
+    write_part = loading._write_part
+
+    def noted(*args):
+        writers.append(threading.current_thread())
+        write_part(*args)
+
+    monkeypatch.setattr(loading, "_write_part", noted)
+    load_observations(frame(catalogue, SUBMISSIONS[0]), source="cli")
+    assert writers == [threading.main_thread()] * 3
+    names = {"health": catalogue["health"].name, "care": catalogue["care"].name}
+    assert stored() == sorted((names[org], *rest, 1, True, 3) for org, *rest in SUBMISSIONS[0])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.sqlite_only
+def test_a_slice_the_loader_writes_itself_and_fails_undoes_the_load(catalogue, monkeypatch):
+    monkeypatch.setattr(loading, "_ROWS_PER_PART", 1)
+    monkeypatch.setattr(loading, "_write_in_order", lambda slices: None)
+    write_scratch = loading._write_scratch
+    written = []
+
+    def fail_on_the_second(path, rows):
+        if written:
+            raise OSError("no space left on device")
+        written.append(write_scratch(path, rows))
+
+    monkeypatch.setattr(loading, "_write_scratch", fail_on_the_second)
+    with pytest.raises(OSError, match="no space"):
+        load_observations(frame(catalogue, SUBMISSIONS[0]), source="cli")
+    assert written and not Observation.objects.exists() and not Submission.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_more_slices_than_sqlite_attaches_at_once(catalogue, monkeypatch):
     """SQLite attaches at most 10 databases; a load of many slices' worth still goes in."""
     monkeypatch.setattr(loading, "_ROWS_PER_PART", 1)
@@ -229,7 +270,7 @@ def test_scratch_files_live_in_the_data_folder_and_a_killed_loads_are_cleared(
 
 
 @pytest.mark.parametrize("rows", [0, 1, 249_999, 500_000, 2_371_379, 10_000_000])
-def test_a_load_is_cut_into_parts_each_half_as_big_again(rows):
+def test_a_load_is_cut_into_parts_each_a_fifth_bigger(rows):
     offsets = loading._part_offsets(rows)
     sizes = [end - start for start, end in itertools.pairwise(offsets)]
     assert offsets[0] == 0 and offsets[-1] == rows and sum(sizes) == rows
