@@ -156,10 +156,36 @@ def test_rows_already_in_index_order_are_left_as_they_are():
     assert loading._in_index_order(ordered) is ordered
 
 
+@pytest.fixture
+def stalled_writers(monkeypatch):
+    """Background writers that never write: the loader must write every slice itself. Were
+    it to wait for one instead, that slice is failed after 30 s, so the test fails rather
+    than hangs."""
+    given: list = []
+    monkeypatch.setattr(loading, "_write_in_order", given.append)
+
+    def fail_what_is_still_waited_for() -> None:
+        for piece in (piece for slices in given for piece in slices):
+            if not piece.done.done():
+                piece.done.set_exception(TimeoutError("the loader waited for a stalled writer"))
+
+    timer = threading.Timer(30, fail_what_is_still_waited_for)
+    timer.start()
+    yield
+    timer.cancel()
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.sqlite_only
-def test_a_slice_that_fails_to_be_written_undoes_the_slices_before_it(catalogue, monkeypatch):
+@pytest.mark.parametrize("writer", ["background", "loader"])
+def test_a_slice_that_fails_to_be_written_undoes_the_slices_before_it(
+    catalogue, monkeypatch, request, writer
+):
+    """Whichever thread writes the failing slice (a background writer, or the loader itself
+    while it would otherwise wait), the load is undone and its scratch files detached."""
     monkeypatch.setattr(loading, "_ROWS_PER_PART", 1)
+    if writer == "loader":
+        request.getfixturevalue("stalled_writers")
     write_scratch = loading._write_scratch
     written = []
 
@@ -181,11 +207,12 @@ def test_a_slice_that_fails_to_be_written_undoes_the_slices_before_it(catalogue,
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.sqlite_only
-def test_the_loader_writes_the_slices_no_writer_has_started(catalogue, monkeypatch):
+def test_the_loader_writes_the_slices_no_writer_has_started(
+    catalogue, monkeypatch, stalled_writers
+):
     """With its background writers stalled, the loader writes every slice itself, the one
     it waits for first: the same rows, and no wait for a writer that never comes."""
     monkeypatch.setattr(loading, "_ROWS_PER_PART", 1)
-    monkeypatch.setattr(loading, "_write_in_order", lambda slices: None)
     writers = []
     write_part = loading._write_part
 
@@ -198,25 +225,6 @@ def test_the_loader_writes_the_slices_no_writer_has_started(catalogue, monkeypat
     assert writers == [threading.main_thread()] * 3
     names = {"health": catalogue["health"].name, "care": catalogue["care"].name}
     assert stored() == sorted((names[org], *rest, 1, True, 3) for org, *rest in SUBMISSIONS[0])
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.sqlite_only
-def test_a_slice_the_loader_writes_itself_and_fails_undoes_the_load(catalogue, monkeypatch):
-    monkeypatch.setattr(loading, "_ROWS_PER_PART", 1)
-    monkeypatch.setattr(loading, "_write_in_order", lambda slices: None)
-    write_scratch = loading._write_scratch
-    written = []
-
-    def fail_on_the_second(path, rows):
-        if written:
-            raise OSError("no space left on device")
-        written.append(write_scratch(path, rows))
-
-    monkeypatch.setattr(loading, "_write_scratch", fail_on_the_second)
-    with pytest.raises(OSError, match="no space"):
-        load_observations(frame(catalogue, SUBMISSIONS[0]), source="cli")
-    assert written and not Observation.objects.exists() and not Submission.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
