@@ -9,11 +9,11 @@ A national world's returns run to millions of rows, so they bypass the ORM,
 and go in sorted as the table's unique indexes hold them, so that each insert
 lands beside the last. PostgreSQL takes them by ``COPY``. For SQLite the ADBC
 driver writes them straight from Arrow memory, in C, to scratch databases
-attached to Django's own connection, slice by slice in a background thread;
-as each slice is written, one ``INSERT ... SELECT`` (and, for a resubmission,
-the retiring of the versions it replaces) copies it into the table in Django's
-transaction, beside the caller's other writes (its audit record), while the
-next slice is being written. No second connection ever touches the database
+attached to Django's own connection, slice by slice in a background thread
+(and in the loader's own, rather than wait for a slice); as each slice is written,
+one ``INSERT ... SELECT`` (and, for a resubmission, the retiring of the versions it
+replaces) copies it into the table in Django's transaction, beside the caller's
+other writes (its audit record), while the next slice is being written. No second connection ever touches the database
 itself. A caller already inside a transaction, where SQLite refuses to attach,
 has its rows staged in a temporary table instead: slower, the same result.
 

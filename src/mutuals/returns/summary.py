@@ -136,7 +136,7 @@ def _read(version: str) -> Summary:
 def organisations_by_quarter_sql() -> str:
     """One aggregate query: organisations per quarter, from current quarterly and monthly
     returns. Raw SQL because the distinct (organisation, period) pairs are taken first,
-    from the current-version index alone, and only those few are mapped to quarters (on
+    in the observations' index order, and only those few are mapped to quarters (on
     the national demo world, SQLite, 0.7 s where the ORM's COUNT(DISTINCT) with the
     mapping done on every row took 1.2 s)."""
     quote = connection.ops.quote_name
