@@ -1,10 +1,12 @@
 """For tests that run the real ``mutuals`` command in a child process against an SQLite
-file: one provider with four metrics, and the command runner."""
+file: one provider with four metrics in a new database, and the command runner."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 # Run with `mutuals shell -c` on a migrated database.
 ONE_PROVIDER = """
@@ -28,3 +30,20 @@ def mutuals(args, env, **kwargs):
         timeout=300,
         **kwargs,
     )
+
+
+def one_provider_world(folder: Path) -> dict:
+    """A migrated SQLite database in ``folder`` (its data folder) holding
+    :data:`ONE_PROVIDER`; the environment that runs ``mutuals`` on it. Periods from the year
+    1000 to 4999 are allowed, so one provider and four metrics make millions of rows."""
+    env = {
+        **os.environ,
+        "MUTUALS_DATA_DIR": str(folder),
+        "DJANGO_SETTINGS_MODULE": "mutuals.settings",
+        "RETURNS_FIRST_PERIOD": "1000-Q1",
+        "RETURNS_MAX_QUARTERS_AHEAD": "20000",
+    }
+    env.pop("DATABASE_URL", None)
+    mutuals(["migrate", "--verbosity", "0"], env)
+    mutuals(["shell", "-c", ONE_PROVIDER], env)
+    return env

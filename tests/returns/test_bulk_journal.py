@@ -23,7 +23,7 @@ import pytest
 from mutuals.operations.sqlite import prepare
 from mutuals.returns.loading import BULK_ROWS
 
-from .command_world import ONE_PROVIDER, mutuals
+from .command_world import mutuals, one_provider_world
 
 pytestmark = pytest.mark.slow
 
@@ -96,16 +96,7 @@ def wait_for(condition, child, what: str) -> None:
 def template(tmp_path_factory):
     """A migrated database with one provider and four metrics, and the files to import."""
     folder = tmp_path_factory.mktemp("bulk-journal")
-    env = {
-        **os.environ,
-        "MUTUALS_DATA_DIR": str(folder),
-        "DJANGO_SETTINGS_MODULE": "mutuals.settings",
-        "RETURNS_FIRST_PERIOD": "1000-Q1",
-        "RETURNS_MAX_QUARTERS_AHEAD": "20000",
-    }
-    env.pop("DATABASE_URL", None)
-    mutuals(["migrate", "--verbosity", "0"], env)
-    mutuals(["shell", "-c", ONE_PROVIDER], env)
+    env = one_provider_world(folder)
     small = folder / "first.csv"
     with open(small, "w", newline="") as handle:
         csv.writer(handle).writerows(

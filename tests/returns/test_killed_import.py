@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from .command_world import ONE_PROVIDER, mutuals
+from .command_world import mutuals, one_provider_world
 
 pytestmark = pytest.mark.slow
 
@@ -28,18 +28,8 @@ def observation_count(database):
 
 
 def test_sigkill_during_import_leaves_the_count_unchanged(tmp_path):
-    env = {
-        **os.environ,
-        "MUTUALS_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "mutuals.settings",
-        # Years 1000 to 4999 make enough distinct rows from one provider and four metrics.
-        "RETURNS_FIRST_PERIOD": "1000-Q1",
-        "RETURNS_MAX_QUARTERS_AHEAD": "20000",
-    }
-    env.pop("DATABASE_URL", None)
+    env = one_provider_world(tmp_path)
     database = tmp_path / "mutuals.sqlite3"
-    mutuals(["migrate", "--verbosity", "0"], env)
-    mutuals(["shell", "-c", ONE_PROVIDER], env)
 
     small = tmp_path / "first.csv"
     big = tmp_path / "big.csv"
