@@ -9,7 +9,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from governance.ballot_world import add_person
+from governance.ballot_world import demo_staff
 from mutuals.accounts.models import Role
 from mutuals.accounts.permissions import viewer_for_user
 from mutuals.events import access
@@ -27,12 +27,7 @@ def demo_user(name: str, role: str, organisation=None):
 
 def test_the_demo_events(world):
     provider = world["health"]
-    for _ in range(30):
-        add_person(provider, employed_from=dt.date(2005, 1, 1), with_user=False)
-    staff = add_person(provider, employed_from=dt.date(2005, 1, 1))
-    staff.user.username = "staff@demo.invalid"
-    staff.user.save()
-    Role.objects.create(user=staff.user, role="provider_staff", organisation=provider)
+    staff = demo_staff(provider, others=30)
     demo_user("provider", "provider_manager", provider)
     demo_user("commissioner", "commissioner", world["pct"])
     demo_user("auditor", "auditor")

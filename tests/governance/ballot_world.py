@@ -47,6 +47,21 @@ def add_person(organisation, *, role_group=RoleGroup.FRONTLINE, employed_from=dt
     )
 
 
+def demo_staff(organisation, *, others: int):
+    """``others`` register entries without a sign-in, then the demo's staff member
+    (``staff@demo.invalid``, a provider staff member), all employed since 2005: the
+    register the demo's ballots are held on. Returns the staff member's entry."""
+    from mutuals.accounts.models import Role
+
+    for _ in range(others):
+        add_person(organisation, employed_from=dt.date(2005, 1, 1), with_user=False)
+    staff = add_person(organisation, employed_from=dt.date(2005, 1, 1))
+    staff.user.username = "staff@demo.invalid"
+    staff.user.save()
+    Role.objects.create(user=staff.user, role="provider_staff", organisation=organisation)
+    return staff
+
+
 @pytest.fixture
 def staff(provider):
     """Six staff employed on the electorate day, each with a sign-in."""

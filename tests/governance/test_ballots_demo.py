@@ -8,8 +8,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 
-from governance.ballot_world import add_person, option, provider  # noqa: F401
-from mutuals.accounts.models import Role
+from governance.ballot_world import demo_staff, option, provider  # noqa: F401
 from mutuals.governance import ballots
 from mutuals.governance.ballots.demo import (
     OPEN_QUESTION,
@@ -23,13 +22,7 @@ from mutuals.governance.models import Ballot, BallotStatus, StaffVoteRecord
 def test_demo_ballots_are_held_once_and_the_demo_staff_member_can_vote(provider):
     provider.spinout_date = dt.date(2011, 4, 1)
     provider.save()
-    for _ in range(30):
-        add_person(provider, employed_from=dt.date(2005, 1, 1), with_user=False)
-    staff = add_person(provider, employed_from=dt.date(2005, 1, 1))
-    user = staff.user
-    user.username = "staff@demo.invalid"
-    user.save()
-    Role.objects.create(user=user, role="provider_staff", organisation=provider)
+    user = demo_staff(provider, others=30).user
     StaffVoteRecord.objects.create(
         organisation=provider, subject="spin_out", held_on=dt.date(2010, 12, 1),
         question="From the papers", electorate=31, votes_for=20, votes_against=2,
@@ -75,12 +68,7 @@ def test_the_open_demo_ballot_can_be_held_just_after_midnight(provider, monkeypa
     monkeypatch.setattr(timezone, "now", lambda: midnight)
     provider.spinout_date = dt.date(2011, 4, 1)
     provider.save()
-    for _ in range(3):
-        add_person(provider, employed_from=dt.date(2005, 1, 1), with_user=False)
-    staff = add_person(provider, employed_from=dt.date(2005, 1, 1))
-    staff.user.username = "staff@demo.invalid"
-    staff.user.save()
-    Role.objects.create(user=staff.user, role="provider_staff", organisation=provider)
+    demo_staff(provider, others=3)
 
     hold_demo_ballots(2011)
 
