@@ -69,6 +69,27 @@ def test_the_periodic_jobs_are_registered():
     assert {"digest-daily", "digest-weekly", "ballot-tick"} <= set(scheduler.JOBS)
 
 
+def test_every_job_that_queues_a_task_names_one(settings):
+    """Jobs name their tasks by dotted path, imported when they first run: each path leads
+    to a task that goes on the queue."""
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    queued = {"ballot-tick", "events-tick", "events-retention"}
+    assert queued <= set(scheduler.JOBS)
+    for name in sorted(queued):
+        assert scheduler.JOBS[name].run().startswith("queued as task ")
+    names = sorted(result.task.name for result in default_task_backend.results)
+    assert names == ["forget_attendees", "tick_ballots", "tick_events"]
+
+
+def test_a_job_naming_no_task_fails_when_it_runs(monkeypatch):
+    monkeypatch.setattr(scheduler, "JOBS", {})
+    scheduler.register("typo", scheduler.every(60), scheduler.queue("mutuals.nowhere.tick"))
+    (outcome,) = scheduler.run_due(at(24, 8))
+    assert not outcome.ok and "mutuals.nowhere" in outcome.message
+
+
 def test_scheduler_command_runs_due_jobs_once(monkeypatch, capsys):
     from django.core.management import call_command
 

@@ -4,8 +4,7 @@ every hour, removing the details of attendees whose event is past its retention 
 
 from __future__ import annotations
 
-from mutuals.events.tasks import forget_attendees, tick_events
 from mutuals.publishing.scheduler import every, queue, register
 
-register("events-tick", every(60), queue(tick_events))
-register("events-retention", every(3600), queue(forget_attendees))
+register("events-tick", every(60), queue("mutuals.events.tasks.tick_events"))
+register("events-retention", every(3600), queue("mutuals.events.tasks.forget_attendees"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from mutuals.governance.tasks import tick_ballots
 from mutuals.publishing.scheduler import every, queue, register
 
-register("ballot-tick", every(60), queue(tick_ballots))
+register("ballot-tick", every(60), queue("mutuals.governance.tasks.tick_ballots"))

@@ -11,7 +11,7 @@ is done.
 Other apps add jobs with :func:`register`, for instance a ballot tick every minute::
 
     from mutuals.publishing.scheduler import every, queue, register
-    register("ballot-tick", every(60), queue(tick_ballots))
+    register("ballot-tick", every(60), queue("mutuals.governance.tasks.tick_ballots"))
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import datetime
 
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +49,18 @@ def register(name: str, due: Due, run: Callable[[], object]) -> Job:
     return job
 
 
-def queue(task) -> Callable[[], str]:
-    """A job's run that puts ``task`` (a Django task) on the queue for the workers."""
+def queue(task: str) -> Callable[[], str]:
+    """A job's run that puts ``task`` (a Django task, by its dotted path) on the queue for
+    the workers.
+
+    The task is imported when the job first runs, not when it is registered: every
+    process registers the jobs as it starts (an app's ``ready``), and a task module brings
+    in all its work needs (the events' pulls in mail, invoices and calendars), which a
+    command that never schedules anything should not wait for.
+    """
 
     def enqueue() -> str:
-        result = task.enqueue()
+        result = import_string(task).enqueue()
         return f"queued as task {result.id}"
 
     return enqueue
