@@ -7,6 +7,7 @@ command's options.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -21,7 +22,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["mutuals", *argv])
+    try:
+        execute_from_command_line(["mutuals", *argv])
+    finally:
+        # The command is done and the process about to end. The interpreter's collections
+        # as it shuts down would walk every object Django and the libraries made at
+        # start-up, all of which live until now anyway: 0.2-0.3 s after any command, on a
+        # two-core machine. Frozen, they are left to the operating system to free.
+        gc.freeze()
 
 
 def overview() -> str:
