@@ -99,7 +99,7 @@ def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -
             "returns.import",
             user=user,
             obj=Submission(pk=result.submission_id),
-            organisation=_single_organisation(outcome.valid),
+            organisation=_single_organisation(result.organisation_ids),
             changes={
                 "rows": [None, outcome.rows],
                 "imported": [None, result.inserted],
@@ -107,7 +107,7 @@ def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -
                 "filename": [None, filename],
             },
         )
-    organisation_ids = sorted(valid.get_column("organisation_id").unique().to_list())
+    organisation_ids = list(result.organisation_ids)
     transaction.on_commit(
         lambda: returns_imported.send(
             Submission, organisation_ids=organisation_ids, submission_id=result.submission_id
@@ -123,9 +123,8 @@ def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -
     )
 
 
-def _single_organisation(valid: pl.DataFrame) -> Organisation | None:
+def _single_organisation(ids: tuple[int, ...]) -> Organisation | None:
     """The organisation a submission is about, when it is about one (the usual case)."""
-    ids = valid.get_column("organisation_id").unique().to_list()
     return Organisation.objects.filter(pk=ids[0]).first() if len(ids) == 1 else None
 
 
