@@ -26,7 +26,8 @@ def test_a_provider_manager_submits_json_rows(world, as_role):
     submission = Submission.objects.get(pk=body["submission_id"])
     assert submission.source == "api" and submission.submitted_by.username == "pm@example.org"
     assert response["Location"] == f"/api/v1/submissions/{submission.pk}"
-    assert AuditEvent.objects.filter(action="returns.import", object_id=str(submission.pk)).exists()
+    event = AuditEvent.objects.get(action="returns.import", object_id=str(submission.pk))
+    assert event.organisation.ods_code == "NQX01"  # the one organisation the rows are for
     stored = CurrentObservation.objects.filter(submission=submission).order_by("period_start")
     assert [o.value for o in stored] == [4.0, 3.9, 3.5]
 

@@ -290,10 +290,13 @@ def test_a_load_is_cut_into_parts_each_a_fifth_bigger(rows):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_submission_notes_the_organisations_it_carried(catalogue):
-    ids = [
-        load_observations(frame(catalogue, rows), source="cli").submission_id
-        for rows in SUBMISSIONS
-    ]
+    results = [load_observations(frame(catalogue, rows), source="cli") for rows in SUBMISSIONS]
+    ids = [result.submission_id for result in results]
+    health, care = catalogue["health"].pk, catalogue["care"].pk
+    # The load's result names them too, each once and in order, for the import's audit
+    # record and its signal.
+    assert results[0].organisation_ids == tuple(sorted({health, care}))
+    assert results[1].organisation_ids == results[2].organisation_ids == (health,)
 
     def carried():
         return sorted(
