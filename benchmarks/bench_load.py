@@ -18,6 +18,7 @@ end (target: less than 20% growth).
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -93,7 +94,8 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in found]
 
 
-def report(title: str, tally: Tally, seconds: float) -> None:
+def report(title: str, tally: Tally, seconds: float) -> bool:
+    """Print the load's latencies and error count; whether it had no errors (the target)."""
     print(title)
     print(f"{'kind':<22}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for kind, latencies in sorted(tally.latencies.items()):
@@ -104,6 +106,7 @@ def report(title: str, tally: Tally, seconds: float) -> None:
     print(f"{'all':<22}{len(everything):>9}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}")
     print(f"{len(everything) / seconds:.0f} requests a second; errors: {len(tally.errors)} "
           f"(target 0){'; first: ' + str(tally.errors[:3]) if tally.errors else ''}")  # fmt: skip
+    return not tally.errors
 
 
 def main() -> None:
@@ -124,15 +127,19 @@ def main() -> None:
                 tally = Tally()
                 drive(PORT, args.clients, args.seconds, choose, tally)
                 cache = "Redis" if "REDIS_URL" in env else "file cache"
-                report(f"{args.clients} clients for {args.seconds:.0f} s: gunicorn 3 workers, "
-                       f"{args.database}, {cache}", tally, args.seconds)  # fmt: skip
+                title = (f"{args.clients} clients for {args.seconds:.0f} s: gunicorn 3 workers, "
+                         f"{args.database}, {cache}")  # fmt: skip
+                met = report(title, tally, args.seconds)
                 if args.soak:
-                    soak(server.pid, choose, args.soak)
+                    met = soak(server.pid, choose, args.soak) and met
         finally:
             drop(env)
+    if not met:
+        sys.exit(1)
 
 
-def soak(pid: int, choose, seconds: float) -> None:
+def soak(pid: int, choose, seconds: float) -> bool:
+    """A long load's growth in the web processes' memory, printed; whether it is in target."""
     drive(PORT, 10, 60, choose, Tally())
     before = rss_kib(pid)
     started = time.perf_counter()
@@ -145,6 +152,7 @@ def soak(pid: int, choose, seconds: float) -> None:
           f"{len(tally.errors)} errors; web processes' memory {before / 1024:.0f} MiB after the "
           f"first minute, {after / 1024:.0f} MiB at the end: {growth:+.1%} (target under "
           f"{SOAK_GROWTH:.0%}): {verdict}")  # fmt: skip
+    return growth < SOAK_GROWTH and not tally.errors
 
 
 if __name__ == "__main__":

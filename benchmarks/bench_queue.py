@@ -139,6 +139,8 @@ def main() -> None:
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"Two workers take {ratio:.2f}x one worker's time (target at most {TARGET}x): {verdict}")
     print(f"Fingerprints identical across every run: {len(prints) == 1}")
+    if ratio > TARGET or len(prints) != 1:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,8 @@ def run(built: float) -> None:
     print(
         f"Overhead {ratio:.2f}x the bare estimators (target at most {TARGET_OVERHEAD:.0f}x): {verdict}"
     )
+    if ratio > TARGET_OVERHEAD:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

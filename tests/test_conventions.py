@@ -75,3 +75,17 @@ def test_migrations_unapply_and_reapply():
         "accounts_role",
         "accounts_auditevent",
     } <= set(tables)
+
+
+def test_every_benchmark_that_holds_a_target_fails_when_it_misses_it():
+    """``make bench`` names the benchmarks that missed a target by their exit status: one
+    that prints a verdict but always exits 0 would let a miss pass unnoticed."""
+    benchmarks = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    assert benchmarks
+    silent = [
+        path.name
+        for path in benchmarks
+        if "target" in (text := path.read_text())
+        and not any(exit in text for exit in ("sys.exit(", "SystemExit("))
+    ]
+    assert silent == []
