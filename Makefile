@@ -15,8 +15,12 @@ $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
 	$(CURDIR)/.tools/bin/pip install --quiet 'uv==0.13.9'
 
+# The installed packages are compiled to bytecode by uv; the project's own modules (an
+# editable install, which uv leaves alone) are compiled here, so that no process compiles
+# them again as it starts, even where PYTHONDONTWRITEBYTECODE keeps Python from saving them.
 setup: $(UV)
 	$(UV) sync --frozen --compile-bytecode
+	$(RUN) python -m compileall -q src
 	$(RUN) mutuals collectstatic --noinput --verbosity 0
 
 demo: setup
