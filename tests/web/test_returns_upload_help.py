@@ -65,9 +65,15 @@ def test_the_template_names_the_organisation_and_every_metric(manager, world):
     ]
 
 
-def test_good_rows_go_in_and_the_rejects_download_and_no_file_stays(manager, world):
+def test_good_rows_go_in_and_the_rejects_download_and_no_file_stays(
+    manager, world, tmp_path, monkeypatch
+):
+    # Uploads are unpacked in a temporary folder of this test's own: the system's is shared
+    # with the tests running beside this one, whose uploads come and go meanwhile.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     url = reverse("returns-upload", args=[world["health"].pk])
     before = set(Path(tempfile.gettempdir()).glob("mutuals-upload-*"))
+    assert before == set()
     text = (
         "organisation,metric,period,value\n"
         "NQX01,visits-on-time,2011-Q4,94\n"
