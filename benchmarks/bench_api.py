@@ -195,6 +195,8 @@ def main() -> None:
             f"{name:<10}{label:<20}{size / 1e6:>6.1f}{seconds:>9.2f}"
             f"{rows.height / seconds:>10,.0f}  {TARGET_SECONDS} s: {verdict}"
         )
+    if any(seconds >= TARGET_SECONDS for *_, seconds, _ in results):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

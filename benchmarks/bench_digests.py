@@ -179,7 +179,7 @@ def main() -> None:
         f"{'database':<10}{'send':>10}{'per mail':>10}{'rerun':>10}{'bare SMTP':>11}"
         f"{'ratio':>8}{'target':>9}"
     )
-    resent = []
+    missed = []  # a target missed, or a period sent twice
     with tempfile.TemporaryDirectory() as folder:
         for name in ("sqlite", "postgres"):
             if args.only and name != args.only:
@@ -208,14 +208,16 @@ def main() -> None:
             per_mail_ms = 1000 * r["send_s"] / r["sent"]
             ratio = r["send_s"] / r["bare_s"]
             verdict = "met" if ratio <= TARGET else "MISSED"
+            if ratio > TARGET:
+                missed.append(f"{name}: {ratio:.1f}x bare SMTP, above the {TARGET:.0f}x target")
             print(
                 f"{name:<10}{r['send_s']:>9.2f}s{per_mail_ms:>8.1f}ms{r['rerun_s']:>9.2f}s"
                 f"{r['bare_s']:>10.2f}s{ratio:>7.1f}x  <= {TARGET:.0f}x {verdict}"
             )
             if r["resent"]:
-                resent.append(f"{name}: a second run of the period sent {r['resent']} again")
-    if resent:
-        sys.exit("\n".join(resent))
+                missed.append(f"{name}: a second run of the period sent {r['resent']} again")
+    if missed:
+        sys.exit("\n".join(missed))
 
 
 if __name__ == "__main__":
