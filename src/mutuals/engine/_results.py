@@ -18,10 +18,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import sys
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-import numpy as np
 import polars as pl
 
 from mutuals.engine.errors import MissingColumnError, NonNumericColumnError
@@ -50,9 +50,12 @@ def to_plain(value: Any) -> Any:
         return [to_plain(row) for row in value.to_dicts()]
     if isinstance(value, pl.Series):
         return [to_plain(v) for v in value.to_list()]
-    if isinstance(value, np.ndarray):
+    # A numpy value exists only once numpy is imported: every engine module imports this
+    # one, and Django's models some of them, so importing numpy here slowed every start.
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.ndarray):
         return [to_plain(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
+    if numpy is not None and isinstance(value, numpy.generic):
         return to_plain(value.item())
     if isinstance(value, float):
         return value if math.isfinite(value) else None
