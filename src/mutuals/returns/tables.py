@@ -109,7 +109,18 @@ def _unknown_reason(unknown: list[str], required, optional) -> str:
 def _read_csv(path: Path) -> tuple[list[str], pl.DataFrame]:
     _refuse_wrong_encoding(path)
     try:
-        frame = pl.read_csv(path, has_header=False, infer_schema=False, encoding="utf8-lossy")
+        # Empty cells as "", not null: no column then needs a second pass to fill its gaps.
+        frame = pl.read_csv(
+            path,
+            has_header=False,
+            infer_schema=False,
+            encoding="utf8-lossy",
+            empty_string_is_null=False,
+            # Numbered as it is read, so the numbers come in the same pieces as the cells: a
+            # number column made after, in one piece, had every column copied to match it.
+            row_index_name=ROW,
+            row_index_offset=1,
+        )
     except pl.exceptions.NoDataError:
         raise FileUnreadable(
             f"{excerpt(path.name)} is empty: it needs a header row and data"
@@ -121,8 +132,8 @@ def _read_csv(path: Path) -> tuple[list[str], pl.DataFrame]:
         ) from None
     if frame.height == 0:
         raise FileUnreadable(f"{excerpt(path.name)} is empty: it needs a header row and data")
-    header = [cell or "" for cell in frame.row(0)]
-    data = frame.slice(1).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    header = [cell or "" for cell in frame.drop(ROW).row(0)]
+    data = frame.slice(1).with_columns(pl.col(ROW).cast(pl.Int64))
     return header, data
 
 
@@ -276,11 +287,16 @@ def _named(frame: pl.DataFrame, header: list[str], path: Path) -> pl.DataFrame:
         raise FileUnreadable(f"{excerpt(path.name)} is empty: it needs a header row and data")
     # Cells by position, not pl.col(heading): polars reads a heading like ^.*$ as a pattern.
     frame = frame.select(*names, ROW).rename(names)
+    # Gaps as "" (a spreadsheet's cells are never null), copying only the columns with gaps:
+    # a national file's millions of rows made each copy a pass through fresh memory.
     cells = [pl.nth(index) for index in range(len(names))]
-    filled = frame.select(pl.any_horizontal(cell.is_not_null() & (cell != "") for cell in cells))
-    if not filled.to_series().all():  # copy the columns only when there are rows to skip
-        frame = frame.filter(filled.to_series())
-    return frame.with_columns(cell.fill_null("") for cell in cells)
+    gaps = [cell for index, cell in enumerate(cells) if frame.to_series(index).has_nulls()]
+    if gaps:
+        frame = frame.with_columns(cell.fill_null("") for cell in gaps)
+    filled = frame.select(pl.any_horizontal(cell != "" for cell in cells)).to_series()
+    if not filled.all():  # copy the columns only when there are rows to skip
+        frame = frame.filter(filled)
+    return frame
 
 
 def _is_empty(column: pl.Series) -> bool:
