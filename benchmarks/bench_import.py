@@ -161,7 +161,9 @@ def _warm_ours(small: Path) -> None:
         with tempfile.TemporaryDirectory() as folder:
             scratch = Path(folder) / "warm.sqlite3"
             loading._create_scratch(scratch)
-            loading._write_scratch(scratch, loading._in_index_order(valid))
+            ordered = loading._in_index_order(valid)
+            labels = ordered.get_column("period").unique()
+            loading._write_scratch(scratch, loading._staged(ordered, labels))
     else:
         columns = ",".join(loading._INSERT_COLUMNS)
         frame = valid.with_columns(

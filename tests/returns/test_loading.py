@@ -8,6 +8,7 @@ the first path is the one taken.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import threading
@@ -131,6 +132,35 @@ def test_an_error_before_the_commit_undoes_the_whole_load(catalogue, monkeypatch
             cursor.execute("PRAGMA database_list")
             attached = [row[1] for row in cursor.fetchall()]
         assert not [name for name in attached if name.startswith("mutuals_staging")]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("caller_transaction", [False, True], ids=["staged", "in transaction"])
+def test_a_period_with_two_starts_is_refused_and_nothing_is_written(catalogue, caller_transaction):
+    """SQLite stages a period once for the whole load, by number: a label that comes with two
+    starts (or kinds) cannot be, and is refused rather than stored with either."""
+    rows = [
+        ("health", "sickness-absence", *Q2, 3.0, None, None),
+        ("care", "sickness-absence", "2011-Q2", date(2011, 5, 1), "quarter", 4.0, None, None),
+    ]
+    with (
+        transaction.atomic() if caller_transaction else contextlib.nullcontext(),
+        pytest.raises(ValueError, match="the period 2011-Q2 comes with more than one start"),
+    ):
+        load_observations(frame(catalogue, rows), source="cli")
+    assert not Observation.objects.exists() and not Submission.objects.exists()
+
+
+def test_a_staged_row_carries_its_period_as_a_number():
+    rows = pl.DataFrame(
+        [(1, 5, "2011-Q2", 3.0, None, None), (2, 5, "2010-Q4", 1.0, 2.0, 4.0)],
+        schema={name: SCHEMA[name] for name in loading._GATHERED},
+        orient="row",
+    )
+    staged = loading._staged(rows, pl.Series(["2010-Q4", "2011-Q2"]))
+    assert staged.columns == list(loading._STAGED)
+    assert staged.rows() == [(1, 5, 1, 3.0, None, None), (2, 5, 0, 1.0, 2.0, 4.0)]
 
 
 def test_rows_are_put_in_the_order_of_the_unique_indexes():

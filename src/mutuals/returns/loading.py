@@ -16,6 +16,8 @@ replaces) copies it into the table in Django's transaction, beside the caller's
 other writes (its audit record), while the next slice is being written. No second connection ever touches the database
 itself. A caller already inside a transaction, where SQLite refuses to attach,
 has its rows staged in a temporary table instead: slower, the same result.
+A staged row carries its period as a number into a small table of the load's periods
+(label, start and kind), so no text is written per row but the label's own.
 
 ADBC carries its own copy of SQLite, and two copies in one process do not see each
 other's locks. So ADBC opens only the scratch files, never the database, and the order of
@@ -296,10 +298,11 @@ class _Ordered:
     def height(self) -> int:
         return self.frame.height
 
-    def slice(self, start: int, length: int) -> pl.DataFrame:
+    def slice(self, start: int, length: int, columns: Sequence[str] = COLUMNS) -> pl.DataFrame:
+        frame = self.frame.select(columns)
         if self.order is None:
-            return self.frame.slice(start, length)
-        return self.frame[self.order.slice(start, length)]
+            return frame.slice(start, length)
+        return frame[self.order.slice(start, length)]
 
     def whole(self) -> pl.DataFrame:
         return self.frame if self.order is None else self.frame[self.order]
@@ -390,12 +393,55 @@ def _staging(rows: _Ordered) -> Iterator[list[_Part] | None]:
     """
     if connection.vendor != "sqlite":
         yield None
-    elif connection.get_autocommit():
-        with _attached(rows) as parts:
-            yield parts
-    else:
-        with _temporary(rows.whole()) as part:
-            yield [part]
+        return
+    with _load_periods(rows.frame) as periods:
+        if connection.get_autocommit():
+            with _attached(rows, periods) as parts:
+                yield parts
+        else:
+            with _temporary(_staged(rows.whole(), periods)) as part:
+                yield [part]
+
+
+_PERIODS = "temp.mutuals_load_periods"
+_STAGED = ("organisation_id", "metric_id", "period_code", "value", "numerator", "denominator")
+
+
+@contextmanager
+def _load_periods(frame: pl.DataFrame) -> Iterator[pl.Series]:
+    """The periods ``frame`` carries, each once, in a temporary table of Django's connection
+    numbered from 0 (``code``), with its label, start and kind; the labels, in that order.
+
+    A national load has millions of rows but a few dozen periods: staged with each row,
+    the start (a date written out as text) and kind took a quarter of the writing.
+    Raises ``ValueError`` if one label comes with two starts or kinds.
+    """
+    periods = frame.select("period", "period_start", "period_kind").unique()
+    labels = periods.get_column("period")
+    if labels.is_duplicated().any():
+        label = labels.filter(labels.is_duplicated()).item(0)
+        raise ValueError(f"the period {label} comes with more than one start or kind")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_PERIODS}")
+        cursor.execute(
+            f"CREATE TABLE {_PERIODS} "
+            "(code INTEGER PRIMARY KEY, period TEXT, period_start TEXT, period_kind TEXT)"
+        )
+        cursor.cursor.executemany(
+            f"INSERT INTO {_PERIODS} VALUES (?, ?, ?, ?)",
+            [(code, *row) for code, row in enumerate(_sqlite_values(periods).iter_rows())],
+        )
+    try:
+        yield labels
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_PERIODS}")
+
+
+def _staged(frame: pl.DataFrame, labels: pl.Series) -> pl.DataFrame:
+    """Rows as they are staged (:data:`_STAGED`): each period as its place in ``labels``."""
+    code = pl.col("period").cast(pl.Enum(labels)).to_physical().cast(pl.Int64)
+    return frame.select(*_STAGED[:2], code.alias("period_code"), *_STAGED[3:])
 
 
 _ROWS_PER_PART = 250_000
@@ -404,7 +450,7 @@ _MOST_PARTS = 8
 
 
 @contextmanager
-def _attached(rows: _Ordered) -> Iterator[list[_Part]]:
+def _attached(rows: _Ordered, periods: pl.Series) -> Iterator[list[_Part]]:
     """``rows`` in slices, each in a scratch database attached to Django's connection.
 
     The caller writes the first slice; the others are gathered and written in the
@@ -428,7 +474,7 @@ def _attached(rows: _Ordered) -> Iterator[list[_Part]]:
                     cursor.execute(f"ATTACH DATABASE %s AS {name}", [str(path)])
                     attached.append(name)
             slices = [
-                _Slice(partial(_write_part, path, rows, start, end))
+                _Slice(partial(_write_part, path, rows, periods, start, end))
                 for path, (start, end) in zip(paths, bounds, strict=True)
             ]
             parts = [
@@ -507,14 +553,17 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def _write_part(path: Path, rows: _Ordered, start: int, end: int) -> None:
-    _write_scratch(path, rows.slice(start, end - start))
+def _write_part(path: Path, rows: _Ordered, periods: pl.Series, start: int, end: int) -> None:
+    _write_scratch(path, _staged(rows.slice(start, end - start, _GATHERED), periods))
+
+
+_GATHERED = ("organisation_id", "metric_id", "period", "value", "numerator", "denominator")
 
 
 def _create_scratch(path: Path) -> None:
     """A new SQLite file with the empty table a slice is written to."""
     with closing(sqlite3.connect(path)) as scratch:
-        scratch.execute(f"CREATE TABLE observations ({', '.join(COLUMNS)})")
+        scratch.execute(f"CREATE TABLE observations ({', '.join(_STAGED)})")
 
 
 def _write_scratch(path: Path, frame: pl.DataFrame) -> None:
@@ -539,7 +588,7 @@ def _write_scratch(path: Path, frame: pl.DataFrame) -> None:
             _adbc_execute(scratch, sql)
         with adbc.AdbcStatement(scratch) as statement:
             statement.set_options(**ingest)
-            statement.bind_stream(_sqlite_values(frame).__arrow_c_stream__())
+            statement.bind_stream(frame.__arrow_c_stream__())
             statement.execute_update()
         _adbc_execute(scratch, "COMMIT")
 
@@ -557,12 +606,12 @@ def _temporary(frame: pl.DataFrame) -> Iterator[_Part]:
     """``frame`` in a temporary table of Django's connection, written row by row."""
     table = "temp.mutuals_staged_observations"
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {table} ({', '.join(COLUMNS)})")
+        cursor.execute(f"CREATE TABLE {table} ({', '.join(frame.columns)})")
         # Django's cursor wrapper would rewrite placeholders for every row; the raw
         # sqlite3 cursor takes the iterator directly.
         cursor.cursor.executemany(
-            f"INSERT INTO {table} VALUES ({', '.join('?' * len(COLUMNS))})",
-            _sqlite_values(frame).iter_rows(),
+            f"INSERT INTO {table} VALUES ({', '.join('?' * frame.width)})",
+            frame.iter_rows(),
         )
     try:
         yield _Part(table)
@@ -586,7 +635,8 @@ def _load_sqlite(
     another part inserts.
     """
     retired = 0
-    columns = ", ".join(f"s.{name}" for name in COLUMNS)
+    # Each staged row's period comes from the load's table of periods (k), by its number.
+    columns = ", ".join(f"{'k' if name.startswith('period') else 's'}.{name}" for name in COLUMNS)
     insert = f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}, version, is_current, submission_id) "
     with connection.cursor() as cursor:
         # For this connection's big write: room for the load's new pages (see bulk_journal).
@@ -604,13 +654,17 @@ def _load_sqlite(
                 retired += _retire_sqlite(cursor, part)
                 cursor.execute(
                     f"{insert} SELECT {columns}, coalesce(p.version + 1, 1), 1, %s "
-                    f"FROM {part.table} AS s LEFT JOIN {_PREVIOUS} AS p "
-                    "ON p.staged_row = s.rowid + %s",
+                    f"FROM {part.table} AS s CROSS JOIN {_PERIODS} AS k "
+                    f"LEFT JOIN {_PREVIOUS} AS p ON p.staged_row = s.rowid + %s "
+                    "WHERE k.code = s.period_code",
                     [submission_id, part.offset],
                 )
             else:
+                # CROSS JOIN keeps the staged rows outermost, each period found by its number.
                 cursor.execute(
-                    f"{insert} SELECT {columns}, 1, 1, %s FROM {part.table} AS s", [submission_id]
+                    f"{insert} SELECT {columns}, 1, 1, %s FROM {part.table} AS s "
+                    f"CROSS JOIN {_PERIODS} AS k WHERE k.code = s.period_code",
+                    [submission_id],
                 )
         cursor.execute(f"DROP TABLE IF EXISTS {_PREVIOUS}")
     return retired
@@ -622,9 +676,9 @@ def _retire_sqlite(cursor, part: _Part) -> int:
     # CROSS JOIN keeps the staged rows outermost, each looked up in the current-version index.
     cursor.execute(
         f"INSERT INTO {_PREVIOUS} SELECT s.rowid + %s, o.id, o.version "
-        f"FROM {part.table} AS s CROSS JOIN {_TABLE} AS o "
-        "WHERE o.organisation_id = s.organisation_id AND o.metric_id = s.metric_id "
-        "AND o.period = s.period AND o.is_current",
+        f"FROM {part.table} AS s CROSS JOIN {_PERIODS} AS k CROSS JOIN {_TABLE} AS o "
+        "WHERE k.code = s.period_code AND o.organisation_id = s.organisation_id "
+        "AND o.metric_id = s.metric_id AND o.period = k.period AND o.is_current",
         [part.offset],
     )
     cursor.execute(f"UPDATE {_TABLE} SET is_current = 0 WHERE id IN (SELECT id FROM {_PREVIOUS})")
