@@ -200,6 +200,41 @@ def test_the_screen_reaches_the_verdicts_of_every_rule_on_every_row(rows):
     check_screen(rows)
 
 
+@given(
+    st.lists(
+        st.tuples(
+            st.fixed_dictionaries(
+                {name: st.sampled_from(GOOD[name]) | st.sampled_from(TRICKY[name]) for name in GOOD}
+            ),
+            st.integers(1, 20),
+        ),
+        max_size=6,
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_cells_in_long_runs_reach_the_same_verdicts(runs):
+    """A file's names come in runs (a metric's rows together), judged a run at a time when
+    the runs are long: the verdicts are those of every rule on every row, repeats included."""
+    check_screen([row for row, length in runs for _ in range(length)])
+
+
+def test_odd_cells_in_long_runs_reach_the_same_verdicts(monkeypatch):
+    from mutuals.returns import validation
+
+    judged_by_run = []
+    runs_if_few = validation._runs_if_few
+
+    def noted(column):
+        runs = runs_if_few(column)
+        judged_by_run.append(runs is not None)
+        return runs
+
+    monkeypatch.setattr(validation, "_runs_if_few", noted)
+    check_screen([row for row in one_odd_cell_each() for _ in range(9)])
+    # organisation, metric and period each judged by run (and then their runs' values, one by one)
+    assert judged_by_run.count(True) == 3
+
+
 def check_screen(rows):
     frame = table([list(row.values()) for row in rows], columns=tuple(GOOD))
     frame = frame.with_columns(pl.col(name).cast(pl.Utf8) for name in GOOD)
