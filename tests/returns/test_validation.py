@@ -257,7 +257,7 @@ def check_screen(rows):
     )
 )
 def test_the_numbering_of_valid_rows_is_the_loaders_index_order(keys):
-    from mutuals.returns.loading import COLUMNS, _Ordered
+    from mutuals.returns.loading import COLUMNS, _Ordered, _periods_of
 
     seen, rows = set(), []
     for organisation, metric, period in keys:
@@ -265,14 +265,17 @@ def test_the_numbering_of_valid_rows_is_the_loaders_index_order(keys):
             seen.add((LOOKUPS.organisations[organisation], metric, period))
             rows.append((organisation, metric, period, str(len(rows))))
     outcome = validate(table(rows), LOOKUPS)
-    assert outcome.problems == [] and outcome.key is not None
+    assert outcome.problems == [] and outcome.known is not None
     valid = outcome.valid.select(COLUMNS)
 
-    ordered = _Ordered.of(valid, outcome.key).whole()
+    ordered = _Ordered.of(valid, outcome.known.key).whole()
 
     assert ordered.equals(valid.sort("organisation_id", "metric_id", "period"))
+    # What else validation tells the loader is what the loader would find for itself.
+    assert outcome.known.organisations.to_list() == sorted(set(valid["organisation_id"]))
+    assert sorted(outcome.known.periods.rows()) == sorted(_periods_of(valid).rows())
 
 
 def test_rows_with_problems_are_not_numbered():
     outcome = validate(table([("NQX01", "sickness-absence", "2011-Q2", "four")]), LOOKUPS)
-    assert outcome.problems and outcome.key is None
+    assert outcome.problems and outcome.known is None

@@ -47,6 +47,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from mutuals.returns.models import Observation, Submission, SubmissionOrganisation
+from mutuals.returns.validation import Known
 
 COLUMNS = (
     "organisation_id",
@@ -85,21 +86,22 @@ def bulk_load(
     source: str,
     filename: str = "",
     user=None,
-    key: pl.Series | None = None,
+    known: Known | None = None,
 ) -> Iterator[LoadResult]:
     """Load ``frame`` as one submission, in a transaction that stays open for the ``with`` body.
 
     The caller's own writes in the body (an audit record) commit with the load, and an
-    exception there undoes it. ``key``, if the caller has it (validation numbers the rows
-    as it checks them), is each row's organisation, metric and period as one number, in
-    that order, which saves working it out again.
+    exception there undoes it. ``known``: what the caller knows of the rows, if it has it.
     """
     frame = frame.select(COLUMNS)
-    rows = _Ordered.of(frame, key)
+    rows = _Ordered.of(frame, known.key if known else None)
     # Worked out once: a national load's 2.4 million rows take tens of milliseconds each time.
-    organisations = frame.get_column("organisation_id").unique().sort()
+    if known is not None:
+        organisations, periods = known.organisations, known.periods
+    else:
+        organisations, periods = frame.get_column("organisation_id").unique().sort(), None
     with (
-        _staging(rows) as staged,
+        _staging(rows, periods) as staged,
         _durable(frame.height),
         _deferred_begin(),
         transaction.atomic(),
@@ -265,7 +267,7 @@ class _Ordered:
 
     @classmethod
     def of(cls, frame: pl.DataFrame, key: pl.Series | None = None) -> _Ordered:
-        """``frame`` in index order; ``key`` (see :func:`bulk_load`) if known."""
+        """``frame`` in index order; ``key`` (see :class:`Known`) if known."""
         if key is None and (frame.height < 2 or _is_in_index_order(frame)):
             return cls(frame, None)
         if key is None:
@@ -385,8 +387,9 @@ class _Part:
 
 
 @contextmanager
-def _staging(rows: _Ordered) -> Iterator[list[_Part] | None]:
-    """The SQLite tables holding ``frame`` for the load to copy from (None on PostgreSQL).
+def _staging(rows: _Ordered, periods: pl.DataFrame | None) -> Iterator[list[_Part] | None]:
+    """The SQLite tables holding ``rows`` for the load to copy from (None on PostgreSQL);
+    ``periods``: the periods they carry (see :func:`_periods_of`), if known.
 
     A database can be attached only outside a transaction; a caller that holds one (the
     demo loader) gets the rows staged through the sqlite3 module instead.
@@ -394,12 +397,12 @@ def _staging(rows: _Ordered) -> Iterator[list[_Part] | None]:
     if connection.vendor != "sqlite":
         yield None
         return
-    with _load_periods(rows.frame) as periods:
+    with _load_periods(_periods_of(rows.frame) if periods is None else periods) as labels:
         if connection.get_autocommit():
-            with _attached(rows, periods) as parts:
+            with _attached(rows, labels) as parts:
                 yield parts
         else:
-            with _temporary(_staged(rows.whole(), periods)) as part:
+            with _temporary(_staged(rows.whole(), labels)) as part:
                 yield [part]
 
 
@@ -407,13 +410,9 @@ _PERIODS = "temp.mutuals_load_periods"
 _STAGED = ("organisation_id", "metric_id", "period_code", "value", "numerator", "denominator")
 
 
-@contextmanager
-def _load_periods(frame: pl.DataFrame) -> Iterator[pl.Series]:
-    """The periods ``frame`` carries, each once, in a temporary table of Django's connection
-    numbered from 0 (``code``), with its label, start and kind; the labels, in that order.
+def _periods_of(frame: pl.DataFrame) -> pl.DataFrame:
+    """The periods ``frame`` carries, each once, with its start and kind.
 
-    A national load has millions of rows but a few dozen periods: staged with each row,
-    the start (a date written out as text) and kind took a quarter of the writing.
     Raises ``ValueError`` if one label comes with two starts or kinds.
     """
     periods = frame.select("period", "period_start", "period_kind").unique()
@@ -421,6 +420,18 @@ def _load_periods(frame: pl.DataFrame) -> Iterator[pl.Series]:
     if labels.is_duplicated().any():
         label = labels.filter(labels.is_duplicated()).item(0)
         raise ValueError(f"the period {label} comes with more than one start or kind")
+    return periods
+
+
+@contextmanager
+def _load_periods(periods: pl.DataFrame) -> Iterator[pl.Series]:
+    """``periods`` (see :func:`_periods_of`) in a temporary table of Django's connection,
+    numbered from 0 (``code``), with each label, start and kind; the labels, in that order.
+
+    A national load has millions of rows but a few dozen periods: staged with each row,
+    the start (a date written out as text) and kind took a quarter of the writing.
+    """
+    labels = periods.get_column("period")
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_PERIODS}")
         cursor.execute(

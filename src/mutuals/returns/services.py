@@ -94,7 +94,9 @@ def _load(outcome: Outcome, table, path, skip_invalid, source, user, filename) -
     if outcome.valid.height == 0:
         return ImportReport(outcome.rows, 0, 0, outcome.problems, None, rejects)
     valid = outcome.valid.select(COLUMNS)
-    with bulk_load(valid, source=source, filename=filename, user=user, key=outcome.key) as result:
+    with bulk_load(
+        valid, source=source, filename=filename, user=user, known=outcome.known
+    ) as result:
         audit.record(
             "returns.import",
             user=user,
