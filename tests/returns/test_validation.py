@@ -268,7 +268,7 @@ def test_the_numbering_of_valid_rows_is_the_loaders_index_order(keys):
     assert outcome.problems == [] and outcome.known is not None
     valid = outcome.valid.select(COLUMNS)
 
-    ordered = _Ordered.of(valid, outcome.known.key).whole()
+    ordered = _Ordered.of(valid, outcome.known).whole()
 
     assert ordered.equals(valid.sort("organisation_id", "metric_id", "period"))
     # What else validation tells the loader is what the loader would find for itself.
