@@ -19,6 +19,10 @@ SQLite and on PostgreSQL, two ways:
 Before each timed side, in both ways, the disks are synced (``os.sync``): writing the CSV
 file and copying the database leave dirty pages, and whichever side ran first would
 otherwise pay for writing them back (in its commit's sync, for an importer that syncs).
+Then the side waits (up to 30 s) for a quiet machine: processors nine-tenths idle, not
+waiting on the disk, over half a second. Run after other benchmarks (``make bench``), a
+PostgreSQL checkpoint or vacuum they left could otherwise fall on one side's run and not
+the other's; the longest wait is printed.
 
 Beside both, the database's own durable copy of the imported rows into an empty table of
 the same shape (the same columns and unique indexes; on SQLite in the journal a big import
@@ -101,6 +105,33 @@ def write_returns_csv(scale: str, path: Path) -> int:
     return frame.height
 
 
+def quiet(*, idle: float = 0.9, window: float = 0.5, patience: float = 30.0) -> float:
+    """Wait until the processors are ``idle`` idle (time waiting on the disk counts as busy)
+    over ``window`` seconds, for at most ``patience`` seconds; the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < patience:
+        before = _cpu_times()
+        time.sleep(window)
+        spare, total = (after - first for after, first in zip(_cpu_times(), before, strict=True))
+        if total and spare / total >= idle:
+            break
+    return time.monotonic() - started
+
+
+def _cpu_times() -> tuple[int, int]:
+    """The processors' idle time and total time so far, in clock ticks (Linux)."""
+    with open("/proc/stat") as stat:
+        fields = [int(number) for number in stat.readline().split()[1:]]
+    return fields[3], sum(fields[:8])  # idle; user … steal (guest time is within user)
+
+
+def settle() -> float:
+    """Before a timed side: dirty pages written back, then a quiet machine (see the module's
+    note); the seconds waited for quiet."""
+    os.sync()
+    return quiet()
+
+
 # Child processes ---------------------------------------------------------------------
 
 
@@ -128,12 +159,12 @@ def in_process(database_url: str, csv_path: str, scale: str) -> dict:
     _warm_ours(small)
     _pandas_load(pandas, database_url, str(small), "pandas_warm")
 
-    os.sync()
+    waited = [settle()]
     started = time.perf_counter()
     report = import_returns(csv_path)
     ours = time.perf_counter() - started
 
-    os.sync()
+    waited.append(settle())
     started = time.perf_counter()
     _pandas_load(pandas, database_url, csv_path, "pandas_baseline")
     baseline = time.perf_counter() - started
@@ -142,6 +173,7 @@ def in_process(database_url: str, csv_path: str, scale: str) -> dict:
         "ours": ours,
         "pandas": baseline,
         "copy": database_copy(database_url),
+        "waited": max(waited),
     }
 
 
@@ -229,7 +261,7 @@ def database_copy(database_url: str) -> float:
             cursor.execute(sql)
     from mutuals.returns.loading import bulk_journal, cache_kib
 
-    os.sync()
+    settle()
     started = time.perf_counter()
     if connection.vendor == "sqlite":
         # As a big import copies: synced in full, in the rollback journal, with room for
@@ -305,8 +337,8 @@ def child(mode: str, url: str, csv_path: str, *, scale: str, folder: Path) -> di
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def whole_process(command: list[str], env: dict) -> float:
-    os.sync()  # the fresh database's copy written back before the clock starts
+def whole_process(command: list[str], env: dict, waited: list[float]) -> float:
+    waited.append(settle())  # the fresh database's copy written back, and a quiet machine
     started = time.perf_counter()
     output = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
@@ -324,23 +356,25 @@ def processes(databases: Databases, csv_path: Path, folder: Path, repeat: int) -
     script = folder / "pandas_import.py"
     script.write_text(PANDAS_SCRIPT)
     env = {**os.environ, "MUTUALS_DATA_DIR": str(folder)}
+    waited: list[float] = []
 
     def ours() -> float:
         url = databases.fresh()
         return whole_process(
-            [mutuals, "import-returns", str(csv_path)], {**env, "DATABASE_URL": url}
+            [mutuals, "import-returns", str(csv_path)], {**env, "DATABASE_URL": url}, waited
         )
 
     def theirs() -> float:
         url = databases.fresh()
-        return whole_process([sys.executable, str(script), url, str(csv_path)], env)
+        return whole_process([sys.executable, str(script), url, str(csv_path)], env, waited)
 
     ours(), theirs()  # untimed: the operating system's caches, both sides alike
-    times: dict[str, list[float]] = {"ours": [], "pandas": []}
+    times: dict[str, list[float]] = {"ours": [], "pandas": [], "waited": []}
     for run in range(repeat):
         sides = [("ours", ours), ("pandas", theirs)]
         for name, side in sides if run % 2 == 0 else reversed(sides):
             times[name].append(side())
+    times["waited"] = waited[2:]  # the timed runs'
     return times
 
 
@@ -399,7 +433,10 @@ def report(database: str, rows: int, result: dict, times: dict) -> list[str]:
     verdict = "met" if ratio >= target else "NOT met"
     if ratio < target:
         missed.append(f"{database} in-process {ratio:.2f}x")
-    print(f"\n{database}, in-process (warmed alike; from the file to committed rows)")
+    print(
+        f"\n{database}, in-process (warmed alike; from the file to committed rows; "
+        f"waited up to {result['waited']:.1f} s for a quiet machine)"
+    )
     print(
         f"  mutuals {result['ours']:6.2f} s ({rows / result['ours']:>10,.0f} rows/s)   "
         f"pandas {result['pandas']:6.2f} s ({rows / result['pandas']:>10,.0f} rows/s)   "
@@ -409,7 +446,10 @@ def report(database: str, rows: int, result: dict, times: dict) -> list[str]:
         f"  the database's own copy of the rows {result['copy']:.2f} s: "
         f"{copy_ratio:.2f}x pandas, the bound for any importer of this schema"
     )
-    print(f"{database}, whole processes (mutuals import-returns vs a pandas script)")
+    print(
+        f"{database}, whole processes (mutuals import-returns vs a pandas script; waited up "
+        f"to {max(times['waited'], default=0):.1f} s for a quiet machine before a run)"
+    )
     ratios = [p / o for o, p in zip(times["ours"], times["pandas"], strict=True)]
     for run, (o, p, r) in enumerate(zip(times["ours"], times["pandas"], ratios, strict=True), 1):
         print(f"  run {run}: mutuals {o:6.2f} s   pandas {p:6.2f} s   ratio {r:.2f}x")
