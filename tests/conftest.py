@@ -80,3 +80,25 @@ def _nothing_kept_from_another_test():
 
     cache.clear()
     kept.forget_in_memory()
+
+
+@pytest.fixture
+def loaded_after():
+    """``loaded_after(imports, watched)``: which of the ``watched`` modules a fresh process
+    has loaded once Django is set up and ``imports`` (module names) are imported: what a
+    command or worker pays for at start-up."""
+    import json
+    import subprocess
+    import sys
+
+    def run(imports, watched):
+        script = (
+            "import importlib, json, sys, django; django.setup()\n"
+            f"for name in {list(imports)!r}: importlib.import_module(name)\n"
+            f"print(json.dumps([m for m in {list(watched)!r} if m in sys.modules]))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    return run

@@ -76,21 +76,12 @@ def test_the_command_leaves_its_objects_to_the_operating_system_as_it_ends(monke
     assert frozen == [True, True]
 
 
-def test_commands_start_without_the_statistics_libraries():
+def test_commands_start_without_the_statistics_libraries(loaded_after):
     """Every command sets Django up, and Django imports every app's models: a models module
     that imports an engine module must not bring numpy, scipy or statsmodels with it (numpy
     alone added 40-60 ms to the start of every command, an import's included)."""
-    import subprocess
-    import sys
-
-    script = (
-        "import django, sys; django.setup()\n"
-        "import mutuals.returns.services\n"
-        "loaded = [m for m in ('numpy', 'scipy', 'statsmodels', 'pandas') if m in sys.modules]\n"
-        "assert not loaded, loaded\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    watched = ("numpy", "scipy", "statsmodels", "pandas")
+    assert loaded_after(["mutuals.returns.services"], watched) == []
 
 
 def test_models_and_migrations_agree(db):

@@ -65,18 +65,7 @@ def test_a_refused_import_queues_nothing(tmp_path, settings):
     assert tasks.monitor_organisations.get_backend().results == []
 
 
-def test_queuing_the_charting_loads_no_statistics_library():
+def test_queuing_the_charting_loads_no_statistics_library(loaded_after):
     """An import that only queues the task must not pay for loading scipy and the engine."""
-    import subprocess
-    import sys
-
-    script = (
-        "import django, sys; django.setup()\n"
-        "from mutuals.evaluation import monitor_tasks\n"
-        "from mutuals.returns import tasks\n"
-        "loaded = [m for m in ('scipy', 'mutuals.evaluation.monitoring') "
-        "if m in sys.modules]\n"
-        "assert not loaded, loaded\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    imports = ["mutuals.evaluation.monitor_tasks", "mutuals.returns.tasks"]
+    assert loaded_after(imports, ("scipy", "mutuals.evaluation.monitoring")) == []
